@@ -1,0 +1,333 @@
+"""Hierarchical device configuration and the engine that applies config lines to it.
+
+The engine reads lines the way a real CLI does: by mode, ignoring indentation, falling back to
+the parent mode when the current one does not know a command. Interactive sessions, boot-time
+seeds and whole config files (configure replace) all go through it, so they cannot disagree.
+"""
+
+from __future__ import annotations
+
+import enum
+import functools
+from dataclasses import dataclass, field
+
+from netutils.interface import abbreviated_interface_name, canonical_interface_name
+
+from .platforms import NUMBER, Mode, Platform, SubMode
+
+
+@dataclass
+class ConfigNode:
+    """One config line and the lines nested under it."""
+
+    text: str
+    children: list[ConfigNode] = field(default_factory=list)
+
+    def child(self, text: str) -> ConfigNode | None:
+        return next((node for node in self.children if node.text == text), None)
+
+    def add(self, text: str) -> ConfigNode:
+        """Return the child with this text, appending it if it is new."""
+        node = self.child(text)
+        if node is None:
+            node = ConfigNode(text)
+            self.children.append(node)
+        return node
+
+    def copy(self) -> ConfigNode:
+        return ConfigNode(self.text, [child.copy() for child in self.children])
+
+    def lines(self, indent: str, depth: int = 0) -> list[str]:
+        """Render the children as the device shows them, with ``!`` around sections."""
+        out: list[str] = []
+        pad = indent * depth
+        for node in self.children:
+            section = bool(node.children) or "\n" in node.text
+            if section and out and out[-1].strip() != "!":
+                out.append(pad + "!")
+            out.append(pad + node.text)
+            out.extend(node.lines(indent, depth + 1))
+            if section:
+                out.append(pad + "!")
+        return out
+
+
+def render(root: ConfigNode, platform: Platform) -> str:
+    """The config body as ``show running-config`` prints it, ending in ``end``."""
+    lines = root.lines(platform.indent)
+    if not lines or lines[-1] != "!":
+        lines.append("!")
+    lines.append("end")
+    return "\n".join(lines) + "\n"
+
+
+class Outcome(enum.Enum):
+    """What applying one line did, so the shell knows what to print."""
+
+    OK = "ok"
+    INVALID = "invalid"
+    INCOMPLETE = "incomplete"
+    AMBIGUOUS = "ambiguous"
+    EXIT = "exit"  # left configuration mode (`end`, or `exit` at the top)
+    BANNER_START = "banner-start"  # now reading banner text
+    BANNER_LINE = "banner-line"  # a banner text line was taken
+
+
+@dataclass(frozen=True)
+class Applied:
+    outcome: Outcome
+    column: int = 0  # where the bad word starts, for the IOS caret
+    word: str = ""
+
+
+@dataclass
+class _Frame:
+    mode: str
+    node: ConfigNode
+    label: str
+
+
+@dataclass
+class _Banner:
+    header: str
+    terminator: str
+    lines: list[str] = field(default_factory=list)
+
+
+class ConfigEngine:
+    """Applies config lines to a tree, tracking the current mode like a CLI session."""
+
+    def __init__(self, platform: Platform, root: ConfigNode) -> None:
+        self.platform = platform
+        self.root = root
+        self._stack = [_Frame("config", root, "config")]
+        self._banner: _Banner | None = None
+
+    @property
+    def prompt_label(self) -> str:
+        return self._stack[-1].label
+
+    @property
+    def mode(self) -> str:
+        return self._stack[-1].mode
+
+    def apply(self, line: str) -> Applied:
+        if self._banner is not None:
+            return self._banner_line(line)
+        text = line.strip()
+        if not text or text.startswith("!"):
+            return Applied(Outcome.OK)
+        words = text.split()
+        first = words[0].lower()
+        if first == "end":
+            self._stack[1:] = []
+            return Applied(Outcome.EXIT)
+        if first == "exit" or first.startswith("exit-"):
+            if len(self._stack) == 1:
+                return Applied(Outcome.EXIT)
+            self._stack.pop()
+            return Applied(Outcome.OK)
+        first_error: Applied | None = None
+        for depth in range(len(self._stack) - 1, -1, -1):
+            frame = self._stack[depth]
+            resolved = self._resolve(self.platform.modes[frame.mode], words)
+            if isinstance(resolved, Applied):
+                first_error = first_error or resolved
+                continue
+            del self._stack[depth + 1 :]
+            negate, command = resolved
+            if negate:
+                self._remove(frame, command)
+                return Applied(Outcome.OK)
+            return self._set(frame, command)
+        assert first_error is not None
+        return first_error
+
+    def _resolve(self, mode: Mode, words: list[str]) -> Applied | tuple[bool, list[str]]:
+        """Expand abbreviations; say whether the line is a negation and what it negates."""
+        negate = words[0].lower() in ("no", "default")
+        offset = len(words[0]) + 1 if negate else 0
+        rest = words[1:] if negate else words
+        if not rest:
+            return Applied(Outcome.INCOMPLETE)
+        expanded = resolve_command(mode.commands, rest)
+        if isinstance(expanded, Outcome):
+            return Applied(expanded, column=offset, word=rest[0])
+        return negate, expanded
+
+    def _submode(self, mode: Mode, text: str) -> tuple[SubMode, str] | None:
+        for sub in mode.submodes:
+            match = sub.pattern.match(text)
+            if match:
+                arg = match.group(1) if match.groups() else ""
+                label = sub.prompt.format(arg=arg, **{"if": abbreviated_interface_name(arg)})
+                return sub, label
+        return None
+
+    def _set(self, frame: _Frame, words: list[str]) -> Applied:
+        mode = self.platform.modes[frame.mode]
+        if words[0] == "interface" and len(words) > 1:
+            words = [words[0], canonical_interface_name(words[1]), *words[2:]]
+        text = " ".join(words)
+        if words[0] == "banner" and frame.mode == "config":
+            return self._banner_start(text)
+        entered = self._submode(mode, text)
+        if entered is not None:
+            sub, label = entered
+            self._stack.append(_Frame(sub.mode, frame.node.add(text), label))
+            return Applied(Outcome.OK)
+        node = frame.node
+        for pattern in mode.single:
+            match = pattern.match(text)
+            if match:
+                key = match.group(0)
+                node.children = [
+                    c
+                    for c in node.children
+                    if not (m := pattern.match(c.text)) or m.group(0) != key
+                ]
+        for key in mode.stored_negations:
+            if _starts_with(text, key):
+                node.children = [c for c in node.children if c.text != f"no {key}"]
+        node.add(text)
+        return Applied(Outcome.OK)
+
+    def _remove(self, frame: _Frame, words: list[str]) -> None:
+        mode = self.platform.modes[frame.mode]
+        if words[0] == "interface" and len(words) > 1:
+            words = [words[0], canonical_interface_name(words[1]), *words[2:]]
+        text = " ".join(words)
+        node = frame.node
+        stored = next((k for k in mode.stored_negations if _starts_with(text, k)), None)
+        if stored is not None:
+            node.children = [
+                c
+                for c in node.children
+                if not _starts_with(c.text, stored) and c.text != f"no {stored}"
+            ]
+            node.add(f"no {stored}")
+            return
+        node.children = [
+            c
+            for c in node.children
+            if not (_starts_with(c.text, text) or _starts_with(text, c.text.split("\n")[0]))
+            or c.text.startswith("no ")
+        ]
+
+    # -- banners: multi-line text ended by a delimiter (IOS) or a fixed line (EOS)
+    def _banner_start(self, text: str) -> Applied:
+        words = text.split(maxsplit=2)
+        if len(words) < 2:
+            return Applied(Outcome.INCOMPLETE)
+        header = f"banner {words[1]}"
+        terminator = self.platform.banner_terminator
+        if terminator is not None:
+            self._banner = _Banner(header, terminator)
+            return Applied(Outcome.BANNER_START, word=terminator)
+        rest = words[2] if len(words) > 2 else ""
+        if not rest:
+            return Applied(Outcome.INCOMPLETE)
+        delimiter = "^C" if rest.startswith("^C") else rest[0]
+        body = rest[len(delimiter) :]
+        self._banner = _Banner(f"{header} ^C", delimiter)
+        if delimiter in body:
+            self._banner.lines.append(body.split(delimiter)[0])
+            self._finish_banner()
+            return Applied(Outcome.OK)
+        if body:
+            self._banner.lines.append(body)
+        return Applied(Outcome.BANNER_START, word=delimiter)
+
+    def _banner_line(self, line: str) -> Applied:
+        assert self._banner is not None
+        banner = self._banner
+        if banner.terminator == self.platform.banner_terminator:
+            if line.strip() == banner.terminator:
+                self._finish_banner()
+                return Applied(Outcome.OK)
+            banner.lines.append(line)
+            return Applied(Outcome.BANNER_LINE)
+        if banner.terminator in line:
+            before = line.split(banner.terminator, maxsplit=1)[0]
+            if before:
+                banner.lines.append(before)
+            self._finish_banner()
+            return Applied(Outcome.OK)
+        banner.lines.append(line)
+        return Applied(Outcome.BANNER_LINE)
+
+    def _finish_banner(self) -> None:
+        assert self._banner is not None
+        banner, self._banner = self._banner, None
+        closing = self.platform.banner_terminator or "^C"
+        text = "\n".join([banner.header, *banner.lines, closing])
+        self.root.children = [
+            c for c in self.root.children if c.text.split("\n")[0] != banner.header
+        ]
+        self.root.children.append(ConfigNode(text))
+
+
+@functools.lru_cache(maxsize=64)
+def _split_commands(commands: frozenset[str]) -> tuple[tuple[str, ...], ...]:
+    return tuple(tuple(command.split()) for command in commands)
+
+
+def resolve_command(commands: frozenset[str], words: list[str]) -> list[str] | Outcome:
+    """Match words against known commands, expanding abbreviations (``int`` -> ``interface``).
+
+    The longest known command wins, so ``ip address`` is known in interface mode while
+    ``ip routing`` is not and falls back to the parent mode, as on the device.
+    """
+    candidates: dict[tuple[str, ...], int] = {}
+    incomplete = False
+    for command in _split_commands(commands):
+        if len(words) < len(command):
+            incomplete |= all(_word_matches(c, w) for c, w in zip(command, words, strict=False))
+            continue
+        if all(_word_matches(c, w) for c, w in zip(command, words, strict=False)):
+            exact = sum(c == w.lower() for c, w in zip(command, words, strict=False))
+            candidates[command] = exact
+    if not candidates:
+        return Outcome.INCOMPLETE if incomplete else Outcome.INVALID
+    longest = max(len(c) for c in candidates)
+    best = [c for c in candidates if len(c) == longest]
+    if len(best) > 1:
+        most_exact = max(candidates[c] for c in best)
+        best = [c for c in best if candidates[c] == most_exact]
+        if len(best) > 1:
+            return Outcome.AMBIGUOUS
+    command = best[0]
+    expanded = [w if c == NUMBER else c for c, w in zip(command, words, strict=False)]
+    return expanded + words[len(command) :]
+
+
+def _word_matches(command_word: str, word: str) -> bool:
+    if command_word == NUMBER:
+        return word.isdigit()
+    return command_word.startswith(word.lower())
+
+
+def _starts_with(text: str, prefix: str) -> bool:
+    """Word-wise prefix test: ``ntp server 1.1.1.1`` starts with ``ntp server``."""
+    return text == prefix or text.startswith(prefix + " ")
+
+
+@dataclass(frozen=True)
+class LoadError:
+    line_number: int
+    line: str
+    outcome: Outcome
+
+
+def load_config(platform: Platform, text: str) -> tuple[ConfigNode, list[LoadError]]:
+    """Parse a whole config file as the device would accept it line by line."""
+    root = ConfigNode("")
+    engine = ConfigEngine(platform, root)
+    errors: list[LoadError] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        applied = engine.apply(line)
+        if applied.outcome is Outcome.EXIT and line.strip() == "end":
+            break
+        if applied.outcome in (Outcome.INVALID, Outcome.INCOMPLETE, Outcome.AMBIGUOUS):
+            errors.append(LoadError(number, line, applied.outcome))
+    return root, errors

@@ -1,0 +1,173 @@
+"""State of one simulated device: identity, credentials, configs, files and fault knobs."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from datetime import datetime, timezone
+from typing import Any
+
+from ..exceptions import LabConfigError
+from .config import ConfigNode, load_config, render
+from .platforms import PLATFORMS, Platform
+
+
+@dataclass
+class Knobs:
+    """Fault injection, settable from Python or from host data ``lab:`` in the inventory.
+
+    ``drop_after``/``hang_after`` count the commands of one connection: the device answers that
+    many, then drops the TCP connection (or stops answering) when the next one arrives.
+    """
+
+    latency: float = 0.0  # seconds added before every command's answer
+    reject_auth: bool = False
+    drop_after: int | None = None
+    hang_after: int | None = None
+    reject_lines: tuple[str, ...] = ()  # regexes; matching config lines are refused
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any] | None, source: str) -> Knobs:
+        """Build knobs from inventory data, naming the bad key when there is one."""
+        if not data:
+            return cls()
+        if not isinstance(data, Mapping):
+            raise LabConfigError(
+                f"{source}: 'lab' must be a mapping of knobs, e.g. {{latency: 0.5}}"
+            )
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise LabConfigError(
+                f"{source}: unknown lab knob '{unknown[0]}': use one of {', '.join(sorted(known))}"
+            )
+        knobs = cls()
+        for key, value in data.items():
+            try:
+                setattr(knobs, key, _coerce(key, value))
+            except (TypeError, ValueError, re.error) as exc:
+                raise LabConfigError(f"{source}: lab knob '{key}' has a bad value: {exc}") from None
+        return knobs
+
+    def rejects(self, line: str) -> bool:
+        return any(re.search(pattern, line) for pattern in self.reject_lines)
+
+
+def _coerce(key: str, value: Any) -> Any:
+    if key == "latency":
+        seconds = float(value)
+        if seconds < 0:
+            raise ValueError("latency must be >= 0 seconds")
+        return seconds
+    if key == "reject_auth":
+        if not isinstance(value, bool):
+            raise TypeError("reject_auth must be true or false")
+        return value
+    if key in ("drop_after", "hang_after"):
+        if value is None:
+            return None
+        count = int(value)
+        if count < 0:
+            raise ValueError(f"{key} must be a count of commands >= 0")
+        return count
+    patterns = (value,) if isinstance(value, str) else tuple(str(v) for v in value)
+    for pattern in patterns:
+        re.compile(pattern)
+    return patterns
+
+
+@dataclass
+class Device:
+    """One simulated device. Mutated only on the lab's event loop thread."""
+
+    name: str
+    platform: Platform
+    username: str = "admin"
+    password: str = "admin"
+    secret: str = "admin"
+    port: int = 0
+    index: int = 0
+    knobs: Knobs = field(default_factory=Knobs)
+    running: ConfigNode = field(default_factory=lambda: ConfigNode(""))
+    startup: str = ""
+    files: dict[str, bytes] = field(default_factory=dict)
+    booted: float = field(default_factory=time.monotonic)
+    last_change: str = ""
+    last_change_user: str = "admin"
+
+    @classmethod
+    def create(
+        cls, name: str, platform: str, *, config: str | None = None, **settings: Any
+    ) -> Device:
+        """A device booted with ``config`` (or the platform's seed) as running and startup."""
+        spec = PLATFORMS.get(platform)
+        if spec is None:
+            raise LabConfigError(
+                f"device '{name}': platform '{platform}' is not simulated: "
+                f"use one of {', '.join(sorted(PLATFORMS))}"
+            )
+        device = cls(name=name, platform=spec, **settings)
+        text = config if config is not None else spec.seed(name, device.index)
+        root, errors = load_config(spec, text)
+        if errors:
+            bad = errors[0]
+            raise LabConfigError(
+                f"device '{name}': config line {bad.line_number} is {bad.outcome.value}: "
+                f"{bad.line.strip()!r}"
+            )
+        device.running = root
+        device.touch(device.username)
+        device.startup = device.running_text()
+        return device
+
+    @property
+    def hostname(self) -> str:
+        for node in self.running.children:
+            if node.text.startswith("hostname "):
+                return node.text.split(maxsplit=1)[1]
+        return self.platform.name.split("_")[0].capitalize()
+
+    @property
+    def serial(self) -> str:
+        return hashlib.sha256(self.name.encode()).hexdigest()[:11].upper()
+
+    def uptime(self) -> str:
+        minutes = int(time.monotonic() - self.booted) // 60
+        hours, minutes = divmod(minutes, 60)
+        return f"0 days, {hours} hours, {minutes} minutes" if hours else f"{minutes} minutes"
+
+    def touch(self, user: str) -> None:
+        """Record a configuration change, as the config header reports it."""
+        now = datetime.now(timezone.utc)
+        self.last_change = now.strftime("%H:%M:%S UTC %a %b %d %Y")
+        self.last_change_user = user
+
+    def running_text(self) -> str:
+        """The running config body, from the first command to ``end``."""
+        return render(self.running, self.platform)
+
+    def show_running(self) -> str:
+        body = self.running_text()
+        return self._header(self.platform.running_header, body) + body
+
+    def show_startup(self) -> str:
+        return self._header(self.platform.startup_header, self.startup) + self.startup
+
+    def asks_before_copy(self) -> bool:
+        """Whether copy/delete prompt for confirmation (IOS without ``file prompt quiet``)."""
+        quiet = self.running.child("file prompt quiet") is not None
+        return self.platform.copy_asks_destination and not quiet
+
+    def save(self) -> None:
+        self.startup = self.running_text()
+
+    def _header(self, template: str, body: str) -> str:
+        return template.format(
+            size=len(body),
+            changed=self.last_change,
+            user=self.last_change_user,
+            hostname=self.hostname,
+        )

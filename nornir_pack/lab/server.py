@@ -1,0 +1,240 @@
+"""The Lab: many simulated devices served from one background event loop.
+
+Tests, demos and ``nornir-pack lab up`` all use this class. Devices live on the loop's thread;
+the calling thread only starts, stops and reads them through ``Lab.call``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import threading
+from collections.abc import Callable, Coroutine, Mapping
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import asyncssh
+
+from ..exceptions import LabConfigError
+from .device import Device, Knobs
+from .platforms import PLATFORMS
+from .ssh import serve
+
+if TYPE_CHECKING:
+    from nornir.core import Nornir
+    from nornir.core.inventory import Host
+
+T = TypeVar("T")
+
+# Inventory platform names (netutils, NAPALM, scrapli spellings) -> simulated platform.
+PLATFORM_ALIASES: Mapping[str, str] = {
+    "cisco_ios": "cisco_ios",
+    "cisco_iosxe": "cisco_ios",
+    "cisco_xe": "cisco_ios",
+    "ios": "cisco_ios",
+    "arista_eos": "arista_eos",
+    "eos": "arista_eos",
+}
+
+
+class Lab:
+    """A set of simulated devices listening on loopback addresses.
+
+    >>> with Lab() as lab:
+    ...     r1 = lab.add_device("r1", "cisco_ios")
+    ...     # connect any SSH client to 127.0.0.1:r1.port
+    """
+
+    def __init__(self, address: str = "127.0.0.1") -> None:
+        self.address = address
+        self.devices: dict[str, Device] = {}
+        self._addresses: dict[str, str] = {}
+        self._acceptors: dict[str, asyncssh.SSHAcceptor] = {}
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+
+    # -- building
+    def add_device(
+        self,
+        name: str,
+        platform: str = "cisco_ios",
+        *,
+        port: int = 0,
+        address: str | None = None,
+        username: str = "admin",
+        password: str = "admin",
+        secret: str | None = None,
+        knobs: Knobs | None = None,
+        config: str | None = None,
+    ) -> Device:
+        """Add a device booted from ``config`` (default: the platform seed); serve it if running."""
+        if name in self.devices:
+            raise LabConfigError(f"device '{name}' is already in the lab: give each a unique name")
+        address = address or self.address
+        _require_loopback(address, name)
+        device = Device.create(
+            name,
+            PLATFORM_ALIASES.get(platform, platform),
+            config=config,
+            port=port,
+            username=username,
+            password=password,
+            secret=password if secret is None else secret,
+            knobs=knobs or Knobs(),
+            index=len(self.devices),
+        )
+        self.devices[name] = device
+        self._addresses[name] = address
+        if self._loop is not None:
+            self._run(self._serve(device))
+        return device
+
+    @classmethod
+    def from_nornir(cls, nr: Nornir) -> Lab:
+        """A lab serving every inventory host whose platform it simulates, as the host says.
+
+        The device listens on the host's hostname and port, accepts the host's username and
+        password, uses the enable secret from the host's connection options and takes its
+        knobs from host data ``lab:``.
+        """
+        lab = cls()
+        for host in nr.inventory.hosts.values():
+            platform = PLATFORM_ALIASES.get(host.platform or "")
+            if platform is None:
+                continue
+            source = f"inventory host '{host.name}'"
+            lab.add_device(
+                host.name,
+                platform,
+                port=host.port or 22,
+                address=host.hostname or "127.0.0.1",
+                username=host.username or "admin",
+                password=host.password or "admin",
+                secret=enable_secret(host),
+                knobs=Knobs.from_data(host.get("lab"), source),
+            )
+        return lab
+
+    def address_of(self, name: str) -> str:
+        """The loopback address a device listens on."""
+        return self._addresses[name]
+
+    # -- running
+    def start(self) -> Lab:
+        """Start the event loop thread and serve every device; returns once all listen."""
+        if self._loop is not None:
+            return self
+        loop = asyncio.new_event_loop()
+        ready = threading.Event()
+
+        def run() -> None:
+            asyncio.set_event_loop(loop)
+            loop.call_soon(ready.set)
+            loop.run_forever()
+
+        self._thread = threading.Thread(target=run, name="nornir-pack-lab", daemon=True)
+        self._thread.start()
+        ready.wait()
+        self._loop = loop
+        try:
+            self._run(self._serve_all())
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def stop(self) -> None:
+        """Close every listener and connection, then stop the loop thread."""
+        loop, self._loop = self._loop, None
+        if loop is None:
+            return
+        asyncio.run_coroutine_threadsafe(self._close_all(), loop).result(timeout=30)
+        loop.call_soon_threadsafe(loop.stop)
+        if self._thread is not None:
+            self._thread.join(timeout=30)
+        loop.close()
+
+    def call(self, func: Callable[[], T]) -> T:
+        """Run ``func`` on the loop thread, where device state lives, and return its result."""
+        if self._loop is None:
+            return func()
+
+        async def wrapper() -> T:
+            return func()
+
+        return self._run(wrapper())
+
+    def __enter__(self) -> Lab:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    # -- internals
+    def _run(self, coro: Coroutine[Any, Any, T]) -> T:
+        assert self._loop is not None
+        return asyncio.run_coroutine_threadsafe(coro, self._loop).result()
+
+    async def _serve(self, device: Device) -> None:
+        try:
+            self._acceptors[device.name] = await serve(device, self._addresses[device.name])
+        except OSError as exc:
+            raise LabConfigError(
+                f"device '{device.name}': cannot listen on "
+                f"{self._addresses[device.name]}:{device.port} ({exc.strerror}): "
+                "choose a free port"
+            ) from None
+
+    async def _serve_all(self) -> None:
+        results = await asyncio.gather(
+            *(self._serve(d) for d in self.devices.values()), return_exceptions=True
+        )
+        errors = [r for r in results if isinstance(r, BaseException)]
+        if errors:
+            raise errors[0]
+
+    async def _close_all(self) -> None:
+        acceptors = list(self._acceptors.values())
+        self._acceptors.clear()
+        for acceptor in acceptors:
+            acceptor.close()
+        await asyncio.gather(*(a.wait_closed() for a in acceptors), return_exceptions=True)
+
+
+def enable_secret(host: Host) -> str | None:
+    """The enable secret a host's connection options give to any of the three plugins."""
+    netmiko = host.get_connection_parameters("netmiko").extras or {}
+    scrapli = host.get_connection_parameters("scrapli").extras or {}
+    napalm = host.get_connection_parameters("napalm").extras or {}
+    optional_args = napalm.get("optional_args") or {}
+    for value in (
+        netmiko.get("secret"),
+        scrapli.get("auth_secondary"),
+        optional_args.get("secret"),
+    ):
+        if value:
+            return str(value)
+    return None
+
+
+def _require_loopback(address: str, name: str) -> None:
+    """The lab only ever listens on this machine's loopback addresses."""
+    if address == "localhost":
+        return
+    try:
+        loopback = ipaddress.ip_address(address).is_loopback
+    except ValueError:
+        loopback = False
+    if not loopback:
+        raise LabConfigError(
+            f"device '{name}': hostname '{address}' is not a loopback address: "
+            "lab devices listen on 127.0.0.0/8, localhost or ::1 only"
+        )
+
+
+__all__ = ["PLATFORMS", "PLATFORM_ALIASES", "Lab", "enable_secret"]
