@@ -50,6 +50,7 @@ class Lab:
         self.devices: dict[str, Device] = {}
         self._addresses: dict[str, str] = {}
         self._acceptors: dict[str, asyncssh.SSHAcceptor] = {}
+        self._live: set[asyncssh.SSHServerConnection] = set()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
 
@@ -182,7 +183,9 @@ class Lab:
 
     async def _serve(self, device: Device) -> None:
         try:
-            self._acceptors[device.name] = await serve(device, self._addresses[device.name])
+            self._acceptors[device.name] = await serve(
+                device, self._addresses[device.name], self._live
+            )
         except OSError as exc:
             raise LabConfigError(
                 f"device '{device.name}': cannot listen on "
@@ -204,6 +207,13 @@ class Lab:
         for acceptor in acceptors:
             acceptor.close()
         await asyncio.gather(*(a.wait_closed() for a in acceptors), return_exceptions=True)
+        for conn in list(self._live):
+            conn.abort()
+        self._live.clear()
+        pending = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
 
 
 def enable_secret(host: Host) -> str | None:

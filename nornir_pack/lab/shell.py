@@ -124,22 +124,29 @@ class Shell:
         return apply_pipe(output, pipe) if pipe else output
 
     def _frame(self, output: str) -> str:
-        if output and not output.endswith("\n") and not output.endswith(": "):
-            output += "\n"
-        if output.endswith(": ") or output.endswith("? "):
+        """Output after the Enter, then the prompt (unless the device now waits for an answer)."""
+        if self._answer is not None:
             return "\n" + output
-        return "\n" + output + (self.prompt() if self._answer is None else "")
+        if output and not output.endswith("\n"):
+            output += "\n"
+        return "\n" + output + self.prompt()
 
     def _find(self, words: list[str]) -> tuple[Command, list[str]] | str:
         """The command row these words select, or the device's error text."""
+        rules = [
+            rule
+            for rule in COMMANDS
+            if (rule.platforms is None or self.platform_name in rule.platforms)
+            and (self.privileged or not rule.privileged)
+        ]
+        first = words[0].lower()
+        firsts = {rule.words[0] for rule in rules if rule.words[0].startswith(first)}
+        if len(firsts) > 1 and first not in firsts:
+            return self._error("ambiguous", words, 0)
         best_depth = 0
         incomplete = False
         candidates: list[tuple[Command, list[str], int]] = []
-        for rule in COMMANDS:
-            if rule.platforms is not None and self.platform_name not in rule.platforms:
-                continue
-            if rule.privileged and not self.privileged:
-                continue
+        for rule in rules:
             matched = _match(rule.words, words)
             if isinstance(matched, int):
                 best_depth = max(best_depth, matched)
@@ -149,10 +156,8 @@ class Shell:
             candidates.append((rule, matched, exact))
         if candidates:
             most_exact = max(c[2] for c in candidates)
-            winners = [c for c in candidates if c[2] == most_exact]
-            if len({c[0].words[0] for c in winners}) > 1:
-                return self._error("ambiguous", words, 0)
-            return winners[0][0], winners[0][1]
+            winner = next(c for c in candidates if c[2] == most_exact)
+            return winner[0], winner[1]
         if incomplete:
             return self._error("incomplete", words, best_depth)
         return self._error("invalid", words, best_depth)

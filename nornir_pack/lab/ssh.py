@@ -30,12 +30,18 @@ _CTRL_C, _CTRL_Z, _BACKSPACE, _DELETE = 0x03, 0x1A, 0x08, 0x7F
 class LabSSHServer(asyncssh.SSHServer):
     """Password authentication against the device's credentials, then CLI sessions."""
 
-    def __init__(self, device: Device) -> None:
+    def __init__(self, device: Device, live: set[asyncssh.SSHServerConnection]) -> None:
         self.device = device
+        self._live = live
         self._conn: asyncssh.SSHServerConnection | None = None
 
     def connection_made(self, conn: asyncssh.SSHServerConnection) -> None:
         self._conn = conn
+        self._live.add(conn)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self._conn is not None:
+            self._live.discard(self._conn)
 
     def begin_auth(self, username: str) -> bool:
         return True  # always ask: the first "none" attempt fails and password is offered
@@ -253,10 +259,15 @@ def lab_host_key() -> asyncssh.SSHKey:
     return key
 
 
-async def serve(device: Device, address: str) -> asyncssh.SSHAcceptor:
-    """Listen for SSH on the device's port (0 picks a free one and records it)."""
+async def serve(
+    device: Device, address: str, live: set[asyncssh.SSHServerConnection]
+) -> asyncssh.SSHAcceptor:
+    """Listen for SSH on the device's port (0 picks a free one and records it).
+
+    Open connections are kept in ``live`` so that the lab can close them when it stops.
+    """
     acceptor = await asyncssh.create_server(
-        lambda: LabSSHServer(device),
+        lambda: LabSSHServer(device, live),
         address,
         device.port,
         server_host_keys=[lab_host_key()],
