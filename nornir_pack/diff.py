@@ -49,24 +49,30 @@ def _rule(*parts: str) -> tuple[MatchRule, ...]:
     )
 
 
-_SECRET = rf"\1 {REDACTED}"
 _TYPE = r"(?: (?:[0-9]|sha512))?"  # the encryption type word before a secret
+
+
+def _secret(before: str, guard: str = "") -> tuple[str, str]:
+    """A sanitize filter: keep ``before`` (also when negated), redact the word after it."""
+    return rf"^(\s*(?:no )?{before}) {guard}\S+", rf"\1 {REDACTED}"
+
+
 _SECRETS: tuple[tuple[str, str], ...] = (
-    (rf"^(\s*enable (?:secret|password)(?: level \d+)?{_TYPE}) \S+", _SECRET),
-    (rf"^(\s*username \S+ (?:.*? )?(?:secret|password){_TYPE}) \S+", _SECRET),
+    _secret(rf"enable (?:secret|password)(?: level \d+)?{_TYPE}"),
+    _secret(rf"username \S+ (?:.*? )?(?:secret|password){_TYPE}"),
     # public/private are well-known defaults, not secrets: showing them says what to fix.
-    (r"^(\s*snmp-server community) (?!(?:public|private)\b)\S+", _SECRET),
-    (r"^(\s*snmp-server user .* auth (?:md5|sha\S*)) \S+", _SECRET),
-    (r"^(\s*snmp-server user .* priv (?:des|3des|aes(?: \d+)?)) \S+", _SECRET),
-    (rf"^(\s*(?:tacacs-server|radius-server)(?: host \S+ .*?)? key{_TYPE}) \S+", _SECRET),
-    (r"^(\s+key [0-7]) \S+", _SECRET),
-    (rf"^(\s*key-string{_TYPE}) \S+", _SECRET),
-    (rf"^(\s*password{_TYPE}) \S+", _SECRET),
-    (rf"^(\s*neighbor \S+ password{_TYPE}) \S+", _SECRET),
-    (rf"^(\s*ip ospf authentication-key{_TYPE}) \S+", _SECRET),
-    (rf"^(\s*ip ospf message-digest-key \d+ md5{_TYPE}) \S+", _SECRET),
-    (r"^(\s*ntp authentication-key \d+ md5) \S+", _SECRET),
-    (rf"^(\s*crypto isakmp key{_TYPE}) \S+", _SECRET),
+    _secret("snmp-server community", guard=r"(?!(?:public|private)\b)"),
+    _secret(r"snmp-server user .* auth (?:md5|sha\S*)"),
+    _secret(r"snmp-server user .* priv (?:des|3des|aes(?: \d+)?)"),
+    _secret(rf"(?:tacacs-server|radius-server)(?: host \S+ .*?)? key{_TYPE}"),
+    (r"^(\s+key [0-7]) \S+", rf"\1 {REDACTED}"),  # ` key 7 X` under `tacacs server NAME`
+    _secret(rf"key-string{_TYPE}"),
+    _secret(rf"password{_TYPE}"),
+    _secret(rf"neighbor \S+ password{_TYPE}"),
+    _secret(rf"ip ospf authentication-key{_TYPE}"),
+    _secret(rf"ip ospf message-digest-key \d+ md5{_TYPE}"),
+    _secret(r"ntp authentication-key \d+ md5"),
+    _secret(rf"crypto isakmp key{_TYPE}"),
 )
 
 _REPLACES: tuple[tuple[MatchRule, ...], ...] = (
@@ -323,15 +329,19 @@ def _find(config: HConfig, path: tuple[str, ...]) -> HConfig | HConfigChild | No
 
 
 def merge(running: str, change: str, platform: str) -> str:
-    """The config a device shows after ``change`` is merged onto ``running``.
+    """The config a device shows after ``change`` is merged onto ``running`` (as text)."""
+    return render(merge_config(parse(running, platform), parse(change, platform), platform))
+
+
+def merge_config(before: HConfig, change: HConfig, platform: str) -> HConfig:
+    """The config a device shows after ``change`` is merged onto ``before``.
 
     hier_config's ``future`` with the device's own habits added: a toggled line keeps the
     form last applied (``no ip http server`` stays visible), and a negation that removed
     nothing leaves no trace.
     """
     toggles = dialect(platform).toggles
-    before, lines = parse(running, platform), parse(change, platform)
-    after = before.future(lines)
+    after = before.future(change)
     for child in tuple(after.all_children()):
         path = _path(child)
         if (
@@ -340,7 +350,7 @@ def merge(running: str, change: str, platform: str) -> str:
             and not _is_toggle(path, toggles)
         ):
             child.delete()
-    for child in tuple(lines.all_children()):
+    for child in tuple(change.all_children()):
         path = _path(child)
         if not _is_toggle(path, toggles):
             continue
@@ -350,7 +360,7 @@ def merge(running: str, change: str, platform: str) -> str:
         if (stale := parent.children.get(opposite)) is not None:
             stale.delete()
         parent.add_child(text, return_if_present=True)
-    return render(after)
+    return after
 
 
 def equivalent(first: str, second: str, platform: str) -> bool:

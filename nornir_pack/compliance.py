@@ -1,0 +1,467 @@
+"""Compliance rules and their evaluation: config text in, report out.
+
+Two kinds of rule, modelled on netutils' feature compliance:
+
+* a **feature** is a set of top-level config sections picked by line prefix (``ntp server``,
+  ``interface Loopback0``); the rendered intended config is the authority for them, so a
+  running line it lacks is ``extra`` and an intended line running lacks is ``missing``;
+* a **policy** is a regex that ``must`` (or ``must_not``) match some config line, optionally
+  only on some platforms; ``fix`` gives the config that satisfies a ``must``.
+
+Unlike netutils, each rule also carries the hier_config remediation that makes the host
+compliant for it. Nothing here talks to a device or to Nornir; the only I/O is reading the
+rules file, and every problem in it is a one-line UsageError naming the file, key and fix.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from hier_config import HConfig, HConfigChild, WorkflowRemediation
+
+from . import diff
+from .exceptions import UsageError
+from .inventory import read_yaml
+from .platforms import SUPPORTED_PLATFORMS, canonical_platform
+
+# ---------------------------------------------------------------- the rules model
+
+
+@dataclass(frozen=True)
+class Feature:
+    """Config sections (by top-level line prefix) whose lines must equal the intended ones."""
+
+    name: str
+    section: tuple[str, ...]
+    ordered: bool = False
+    platforms: frozenset[str] = frozenset()  # empty: every platform
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Policy:
+    """A regex that some config line must (or must not) match."""
+
+    name: str
+    pattern: re.Pattern[str]
+    present: bool  # True for ``must``, False for ``must_not``
+    fix: str = ""  # config that satisfies a ``must``
+    platforms: frozenset[str] = frozenset()
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Rules:
+    """A parsed rules file."""
+
+    features: tuple[Feature, ...] = ()
+    policies: tuple[Policy, ...] = ()
+    source: str = "<rules>"
+
+
+# ---------------------------------------------------------------- the report
+
+
+@dataclass(frozen=True)
+class RuleResult:
+    """How one host's config fares against one rule."""
+
+    name: str
+    kind: str  # "feature" or "policy"
+    compliant: bool
+    missing: tuple[str, ...] = ()
+    extra: tuple[str, ...] = ()
+    remediation: str = ""
+    description: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "kind": self.kind,
+            "compliant": self.compliant,
+            "missing": list(self.missing),
+            "extra": list(self.extra),
+            "remediation": self.remediation,
+            "description": self.description,
+        }
+
+
+@dataclass(frozen=True)
+class ComplianceReport:
+    """One host's compliance: one result per applicable rule, and all their remediation."""
+
+    platform: str
+    rules: tuple[RuleResult, ...]
+    remediation: str = ""
+
+    @property
+    def compliant(self) -> bool:
+        return all(result.compliant for result in self.rules)
+
+    def rule(self, name: str) -> RuleResult:
+        """The result of the rule called ``name`` (KeyError if it did not apply)."""
+        for result in self.rules:
+            if result.name == name:
+                return result
+        raise KeyError(name)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "platform": self.platform,
+            "compliant": self.compliant,
+            "remediation": self.remediation,
+            "rules": [result.to_dict() for result in self.rules],
+        }
+
+
+# ---------------------------------------------------------------- loading
+
+
+class _Invalid(Exception):
+    """A bad value: what is wrong, how to fix it, and where below the key (``[2]``)."""
+
+    def __init__(self, problem: str, fix: str, at: str = "") -> None:
+        super().__init__(problem)
+        self.problem, self.fix, self.at = problem, fix, at
+
+
+def _show(value: object) -> str:
+    return f"{type(value).__name__} {value!r}" if not isinstance(value, str) else repr(value)
+
+
+def _text(value: object) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise _Invalid(f"expected text, got {_show(value)}", "write a non-empty string")
+    return value.strip()
+
+
+def _flag(value: object) -> bool:
+    if not isinstance(value, bool):
+        raise _Invalid(f"expected true or false, got {_show(value)}", "write true or false")
+    return value
+
+
+def _prefixes(value: object) -> tuple[str, ...]:
+    items = [value] if isinstance(value, str) else value
+    if not isinstance(items, list) or not items:
+        raise _Invalid(
+            f"expected a list of line prefixes, got {_show(value)}",
+            "write e.g. [ntp server] or [interface Loopback0]",
+        )
+    prefixes = []
+    for index, item in enumerate(items):
+        if not isinstance(item, str) or not item.strip():
+            raise _Invalid(
+                f"expected a line prefix, got {_show(item)}",
+                "write the start of a top-level config line",
+                f"[{index}]",
+            )
+        prefixes.append(" ".join(item.split()))
+    return tuple(prefixes)
+
+
+def _regex(value: object) -> re.Pattern[str]:
+    if not isinstance(value, str) or not value:
+        raise _Invalid(f"expected a regex, got {_show(value)}", "write a Python regex as text")
+    try:
+        return re.compile(value)
+    except re.error as exc:
+        raise _Invalid(
+            f"bad regex {value!r} ({exc})", "fix the pattern (Python re syntax)"
+        ) from None
+
+
+def _platforms(value: object) -> frozenset[str]:
+    items = [value] if isinstance(value, str) else value
+    if not isinstance(items, list) or not items:
+        raise _Invalid(
+            f"expected a list of platforms, got {_show(value)}",
+            f"use some of {', '.join(SUPPORTED_PLATFORMS)}",
+        )
+    names = set()
+    for index, item in enumerate(items):
+        try:
+            names.add(canonical_platform(item))
+        except UsageError:
+            raise _Invalid(
+                f"unsupported platform {item!r}",
+                f"use one of {', '.join(SUPPORTED_PLATFORMS)}",
+                f"[{index}]",
+            ) from None
+    return frozenset(names)
+
+
+@dataclass(frozen=True)
+class _Field:
+    parse: Callable[[object], Any]
+    required: bool
+    fix: str  # said when the key is missing
+
+
+_NAME = _Field(_text, True, "give the rule a unique name")
+_COMMON = {
+    "platforms": _Field(_platforms, False, ""),
+    "description": _Field(_text, False, ""),
+}
+_FEATURE_FIELDS: dict[str, _Field] = {
+    "name": _NAME,
+    "section": _Field(_prefixes, True, "list the line prefixes, e.g. section: [ntp server]"),
+    "ordered": _Field(_flag, False, ""),
+    **_COMMON,
+}
+_POLICY_FIELDS: dict[str, _Field] = {
+    "name": _NAME,
+    "must": _Field(_regex, False, ""),
+    "must_not": _Field(_regex, False, ""),
+    "fix": _Field(_text, False, ""),
+    **_COMMON,
+}
+_SECTIONS: dict[str, dict[str, _Field]] = {"features": _FEATURE_FIELDS, "policies": _POLICY_FIELDS}
+
+
+def _error(source: str, key: str, problem: str, fix: str) -> UsageError:
+    return UsageError(f"{source}: {key}: {problem}: {fix}")
+
+
+def _entries(source: str, section: str, items: object) -> list[tuple[str, dict[str, Any]]]:
+    """Validate one list of rules against its field table; yield (key, parsed values)."""
+    fields = _SECTIONS[section]
+    if items is None:
+        return []
+    if not isinstance(items, list):
+        raise _error(source, section, f"expected a list, got {_show(items)}", "write - name: ...")
+    entries = []
+    for index, item in enumerate(items):
+        key = f"{section}[{index}]"
+        if not isinstance(item, dict):
+            raise _error(source, key, f"expected a mapping, got {_show(item)}", "write name: ...")
+        unknown = [str(name) for name in item if name not in fields]
+        if unknown:
+            raise _error(
+                source, f"{key}.{unknown[0]}", "unknown key", f"use one of {', '.join(fields)}"
+            )
+        values: dict[str, Any] = {}
+        for name, spec in fields.items():
+            if name not in item:
+                if spec.required:
+                    raise _error(source, f"{key}.{name}", "missing", spec.fix)
+                continue
+            try:
+                values[name] = spec.parse(item[name])
+            except _Invalid as exc:
+                raise _error(source, f"{key}.{name}{exc.at}", exc.problem, exc.fix) from None
+        entries.append((key, values))
+    return entries
+
+
+def _feature(values: Mapping[str, Any]) -> Feature:
+    return Feature(**values)
+
+
+def _policy(source: str, key: str, values: dict[str, Any]) -> Policy:
+    must, must_not = values.pop("must", None), values.pop("must_not", None)
+    if must is not None and must_not is not None:
+        raise _error(source, key, "both must and must_not", "split it into two policies")
+    if must is None and must_not is None:
+        raise _error(source, f"{key}.must", "missing", "add must: REGEX or must_not: REGEX")
+    if must_not is not None and "fix" in values:
+        raise _error(
+            source, f"{key}.fix", "fix only applies to must", "remove it (must_not removes lines)"
+        )
+    return Policy(pattern=must or must_not, present=must is not None, **values)
+
+
+def parse_rules(data: object, source: str = "<rules>") -> Rules:
+    """Rules from already-loaded YAML data; ``source`` names the file in errors."""
+    if not isinstance(data, dict) or not data:
+        raise _error(
+            source,
+            "top level",
+            f"expected a mapping, got {_show(data)}",
+            "add features: and/or policies:",
+        )
+    unknown = [str(name) for name in data if name not in _SECTIONS]
+    if unknown:
+        raise _error(source, unknown[0], "unknown key", "use features and policies")
+    features = [(key, _feature(v)) for key, v in _entries(source, "features", data.get("features"))]
+    policies = [
+        (key, _policy(source, key, v))
+        for key, v in _entries(source, "policies", data.get("policies"))
+    ]
+    if not features and not policies:
+        raise _error(source, "top level", "no rules", "add features: and/or policies: entries")
+    seen: set[str] = set()
+    named: list[tuple[str, Feature | Policy]] = [*features, *policies]
+    for key, rule in named:
+        if rule.name in seen:
+            raise _error(source, f"{key}.name", f"duplicate name {rule.name!r}", "rename one")
+        seen.add(rule.name)
+    return Rules(tuple(f for _, f in features), tuple(p for _, p in policies), source)
+
+
+def load_rules(path: str | Path) -> Rules:
+    """Read and validate a rules YAML file (UsageError with one line on any problem)."""
+    path = Path(path)
+    return parse_rules(read_yaml(path, "compliance rules"), str(path))
+
+
+# ---------------------------------------------------------------- evaluation
+
+
+def _head(child: HConfigChild) -> str:
+    """The line that selects a section: its first line, without a leading ``no``."""
+    return child.text.split("\n", 1)[0].removeprefix(diff.NEGATION)
+
+
+def _section(config: HConfig, prefixes: tuple[str, ...]) -> HConfig:
+    """The top-level sections of config whose line starts with one of the prefixes (word-wise)."""
+    part = HConfig(config.driver)
+    for child in config.children:
+        head = _head(child)
+        if any(head == prefix or head.startswith(f"{prefix} ") for prefix in prefixes):
+            part.add_deep_copy_of(child)
+    return part
+
+
+def _lines(nodes: Iterable[HConfigChild]) -> list[str]:
+    """Config lines of nodes and their children, banners split into their own lines."""
+    return [line for node in nodes for text in node.lines() for line in text.split("\n")]
+
+
+def _only_in(source: HConfig | HConfigChild, other: HConfig | HConfigChild) -> list[str]:
+    """Lines of source that other lacks, under their parent lines (negations included)."""
+    lines: list[str] = []
+    for child in source.children:
+        match = other.children.get(child.text)
+        if match is None:
+            lines.extend(_lines([child]))
+        elif below := _only_in(child, match):
+            lines.extend([child.cisco_style_text(), *below])
+    return lines
+
+
+def _remediate(running: HConfig, target: HConfig) -> HConfig:
+    return WorkflowRemediation(running, target).remediation_config
+
+
+def _recreate(actual: HConfig, wanted: HConfig) -> HConfig:
+    """Remediation of an ordered section that has the right lines in the wrong order."""
+    delta = HConfig(actual.driver)
+    for child in actual.children:
+        delta.add_child(child.text).negate()
+    for child in wanted.children:
+        delta.add_deep_copy_of(child)
+    return delta
+
+
+def _check_feature(
+    feature: Feature, running: HConfig, intended: HConfig
+) -> tuple[RuleResult, HConfig]:
+    actual, wanted = _section(running, feature.section), _section(intended, feature.section)
+    missing, extra = _only_in(wanted, actual), _only_in(actual, wanted)
+    in_order = actual.dump_simple() == wanted.dump_simple()
+    if missing or extra:
+        fix = _remediate(actual, wanted)
+    elif feature.ordered and not in_order:
+        fix = _recreate(actual, wanted)
+    else:
+        fix = HConfig(running.driver)
+    compliant = not missing and not extra and (in_order or not feature.ordered)
+    result = RuleResult(
+        feature.name,
+        "feature",
+        compliant,
+        tuple(missing),
+        tuple(extra),
+        diff.render(fix),
+        feature.description,
+    )
+    return result, fix
+
+
+def _check_policy(policy: Policy, running: HConfig, platform: str) -> tuple[RuleResult, HConfig]:
+    matches = [child for child in running.all_children() if policy.pattern.search(child.text)]
+    if policy.present:
+        compliant = bool(matches)
+        missing = () if compliant else (policy.pattern.pattern,)
+        extra: tuple[str, ...] = ()
+        fix = HConfig(running.driver)
+        if not compliant and policy.fix:
+            change = diff.parse(policy.fix, platform)
+            fix = _remediate(running, diff.merge_config(running.deep_copy(), change, platform))
+    else:
+        compliant, missing = not matches, ()
+        extra = tuple(_only_in(running, _without(running, matches)))
+        fix = _remediate(running, _without(running, matches))
+    result = RuleResult(
+        policy.name, "policy", compliant, missing, extra, diff.render(fix), policy.description
+    )
+    return result, fix
+
+
+def _without(config: HConfig, unwanted: list[HConfigChild]) -> HConfig:
+    """A copy of config without the unwanted lines (and whatever is nested under them)."""
+    copy = config.deep_copy()
+    for child in unwanted:
+        node: HConfig | HConfigChild | None = copy
+        for text in child.path():
+            node = node.children.get(text) if node is not None else None
+        if isinstance(node, HConfigChild):
+            node.delete()
+    return copy
+
+
+def _applies(platforms: frozenset[str], platform: str) -> bool:
+    return not platforms or platform in platforms
+
+
+def _redacted(result: RuleResult, platform: str) -> RuleResult:
+    def hide(lines: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(diff.sanitize(line, platform) for line in lines)
+
+    return dataclasses.replace(
+        result,
+        missing=hide(result.missing),
+        extra=hide(result.extra),
+        remediation=diff.sanitize(result.remediation, platform),
+    )
+
+
+def evaluate(
+    rules: Rules, running: str, intended: str | None, platform: str, *, redact: bool = True
+) -> ComplianceReport:
+    """Check one host's running config against the rules that apply to its platform.
+
+    Features need the intended config and are skipped when it is None; policies only read
+    running. Secrets in lines and remediation are redacted unless ``redact=False``.
+    """
+    platform = canonical_platform(platform)
+    actual = diff.parse(running, platform)
+    checked: list[tuple[RuleResult, HConfig]] = []
+    if intended is not None:
+        wanted = diff.parse(intended, platform)
+        checked.extend(
+            _check_feature(feature, actual, wanted)
+            for feature in rules.features
+            if _applies(feature.platforms, platform)
+        )
+    checked.extend(
+        _check_policy(policy, actual, platform)
+        for policy in rules.policies
+        if _applies(policy.platforms, platform)
+    )
+    combined = HConfig(actual.driver).merge([fix for _, fix in checked])
+    results = tuple(result for result, _ in checked)
+    report = ComplianceReport(platform, results, diff.render(combined.set_order_weight()))
+    if not redact:
+        return report
+    return ComplianceReport(
+        platform,
+        tuple(_redacted(result, platform) for result in results),
+        diff.sanitize(report.remediation, platform),
+    )
