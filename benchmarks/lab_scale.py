@@ -1,8 +1,9 @@
 """How fast the lab starts and answers at scale: one process, N simulated devices.
 
 Prints a table; asserts nothing. Run: ``python benchmarks/lab_scale.py [N ...]``.
-For each N: time to boot the devices (parse their seed configs), time to start every listener, resident memory added, then one SSH login per device
-(asyncssh client, 50 at a time) and the time to its first prompt.
+For each N: time to boot the devices (parse their seed configs), time to start every listener,
+resident memory added, then one SSH login per device (asyncssh client, 50 at a time) and the
+time to its first prompt.
 """
 
 from __future__ import annotations
@@ -63,7 +64,7 @@ def measure(count: int) -> tuple[int, float, float, float, float, float, float]:
 
 def raise_open_files_limit() -> None:
     """Each device holds a listening socket and each login two more: lift the soft limit."""
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
 
 
