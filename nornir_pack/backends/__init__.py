@@ -1,0 +1,364 @@
+"""Config backends: one contract to read, diff, apply, save and roll back a device's config.
+
+Only this package imports napalm, netmiko or scrapli. A task asks ``for_host`` for the backend
+of its host and never learns which library is underneath, so a deploy gives the same
+normalised diff and the same guarantees (verify after every change, exact rollback to a
+snapshot, connections closed when they fail) whichever plugin the run, group or host picks.
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, Protocol, cast
+
+from ..diff import clean_config, merge, normalised_diff, remediation, sanitize
+from ..exceptions import NornirPackError, UsageError
+from ..platforms import host_platform, host_plugin_platform
+
+if TYPE_CHECKING:
+    from nornir.core.configuration import Config
+    from nornir.core.inventory import Host
+    from nornir.core.task import Task
+
+Mode = Literal["merge", "replace"]
+MODES: tuple[Mode, ...] = ("merge", "replace")
+PLUGINS: tuple[str, ...] = ("napalm", "netmiko", "scrapli")
+DEFAULT_PLUGIN = "scrapli"
+
+# plugin -> "module:class"; a module is imported only when a host uses its plugin.
+_IMPLEMENTATIONS: Mapping[str, str] = {
+    "napalm": "nornir_pack.backends.napalm:NapalmBackend",
+    "netmiko": "nornir_pack.backends.netmiko:NetmikoBackend",
+    "scrapli": "nornir_pack.backends.scrapli:ScrapliBackend",
+}
+
+
+class DeviceError(NornirPackError):
+    """A device could not be reached, refused a change or failed a check after one.
+
+    Tasks turn it into a failed host with this message; it never stops the run.
+    """
+
+
+class ConfigBackend(Protocol):
+    """What every plugin offers a task. Configs are text; diffs are normalised text."""
+
+    plugin: str
+    platform: str  # canonical name, e.g. cisco_ios
+
+    def running_config(self) -> str:
+        """The running config with volatile lines removed (secrets still in: sanitise to show)."""
+
+    def diff(self, candidate: str, mode: Mode = "merge", running: str | None = None) -> str:
+        """Normalised diff from the running config (read unless given) to what ``candidate``
+        would make of it; empty when nothing would change."""
+
+    def apply(self, candidate: str, mode: Mode = "merge", running: str | None = None) -> None:
+        """Make ``candidate`` the running config (replace) or merge it in, then verify."""
+
+    def save(self) -> None:
+        """Persist the running config to startup."""
+
+    def rollback(self, snapshot: str) -> str:
+        """Restore ``snapshot``, verify, save; return the normalised diff that was undone."""
+
+    def close(self) -> None:
+        """Close the connection, so a broken session is never reused."""
+
+
+def intended_config(running: str, candidate: str, mode: Mode, platform: str) -> str:
+    """What the running config should be once ``candidate`` is applied in ``mode``.
+
+    Replace: the candidate itself. Merge: the candidate laid over the running config the way
+    the device does it (``diff.merge``).
+    """
+    return candidate if mode == "replace" else merge(running, candidate, platform)
+
+
+_DIFF_LINE = re.compile(r"^(\s*)([-+] ?)(.*)$")
+
+
+def sanitize_diff(diff: str, platform: str) -> str:
+    """A normalised diff with every secret redacted, on ``+``/``-`` lines as on context lines.
+
+    The sanitiser's patterns are anchored at the start of a config line, which a diff marker
+    hides; each line is sanitised without its marker and the marker put back.
+    """
+    out = []
+    for line in diff.splitlines():
+        match = _DIFF_LINE.match(line)
+        if match is None:
+            out.append(sanitize(line, platform))
+            continue
+        indent, marker, body = match.groups()
+        out.append(indent + marker + sanitize(indent + body, platform)[len(indent) :])
+    return "\n".join(out) + ("\n" if diff.endswith("\n") else "")
+
+
+def check_mode(mode: str) -> Mode:
+    """The mode, or a UsageError naming the valid ones."""
+    if mode not in MODES:
+        raise UsageError(f"mode '{mode}' is not supported: use 'merge' or 'replace'")
+    return mode
+
+
+# ------------------------------------------------------------------ which plugin for a host
+def _data_plugin(data: Mapping[str, Any]) -> Any:
+    section = data.get("nornir_pack")
+    return section.get("plugin") if isinstance(section, Mapping) else None
+
+
+def plugin_sources(
+    host: Host, config: Config, plugin: str | None = None
+) -> Iterator[tuple[Any, str]]:
+    """Every place a plugin may be chosen for a host, most specific first, with its name."""
+    yield plugin, "the task's plugin= argument"
+    yield _data_plugin(host.data), f"host '{host.name}' data nornir_pack.plugin"
+    for group in host.extended_groups():
+        yield _data_plugin(group.data), f"group '{group.name}' data nornir_pack.plugin"
+    yield _data_plugin(host.defaults.data), "defaults data nornir_pack.plugin"
+    section = config.user_defined.get("nornir_pack") or {}
+    if isinstance(section, Mapping):
+        yield section.get("plugin"), "config.yaml user_defined.nornir_pack.plugin"
+
+
+def choose_plugin(host: Host, config: Config, plugin: str | None = None) -> str:
+    """The plugin for this host: task argument, host/group/defaults data, config.yaml, scrapli.
+
+    The ``nornir_pack.plugin`` key is looked up on its own through the host, its groups and the
+    defaults, so a host that sets other ``nornir_pack`` keys still inherits its group's plugin.
+    """
+    for value, source in plugin_sources(host, config, plugin):
+        if value is None:
+            continue
+        if value not in PLUGINS:
+            raise UsageError(f"{source} is '{value}': use one of {', '.join(PLUGINS)}")
+        return str(value)
+    return DEFAULT_PLUGIN
+
+
+def for_host(task: Task, plugin: str | None = None) -> ConfigBackend:
+    """The backend the task's host should use (see ``choose_plugin``)."""
+    host = task.host
+    name = choose_plugin(host, task.nornir.config, plugin)
+    module_name, _, class_name = _IMPLEMENTATIONS[name].partition(":")
+    backend_class = getattr(importlib.import_module(module_name), class_name)
+    return cast(ConfigBackend, backend_class(host, task.nornir.config))
+
+
+# ------------------------------------------------------------------ connections
+def open_connection(host: Host, config: Config, plugin: str) -> Any:
+    """The host's open connection for ``plugin``, opened through Nornir with the right platform.
+
+    Nornir's connection plugins pass the host platform unchanged; scrapli wants ``cisco_iosxe``
+    and NAPALM ``ios`` where the inventory says ``cisco_ios``, so the name is mapped here.
+    """
+    if plugin not in host.connections:
+        host.open_connection(plugin, config, platform=host_plugin_platform(host, plugin))
+    return host.connections[plugin].connection
+
+
+def drop_connection(host: Host, plugin: str) -> None:
+    """Close and forget the host's connection for ``plugin``; a broken close is ignored."""
+    connection = host.connections.pop(plugin, None)
+    if connection is None:
+        return
+    try:
+        connection.close()
+    except Exception:  # the session is already unusable; forgetting it is the point
+        return
+
+
+def secret_values(host: Host) -> list[str]:
+    """The credential values a message about this host must never show."""
+    values = [host.password or ""]
+    for plugin in PLUGINS:
+        extras = host.get_connection_parameters(plugin).extras or {}
+        optional = extras.get("optional_args") or {}
+        values += [str(extras.get("secret") or ""), str(extras.get("auth_secondary") or "")]
+        values += [str(optional.get("secret") or "")]
+    return sorted({v for v in values if len(v) >= 3}, key=len, reverse=True)
+
+
+def redact(text: str, host: Host) -> str:
+    """``text`` with the host's passwords and secrets replaced by ``<redacted>``."""
+    for value in secret_values(host):
+        text = text.replace(value, "<redacted>")
+    return text
+
+
+@contextmanager
+def device_errors(host: Host, plugin: str, action: str) -> Iterator[None]:
+    """Turn any library exception into a DeviceError and drop the (suspect) connection."""
+    try:
+        yield
+    except NornirPackError:
+        raise
+    except Exception as exc:
+        drop_connection(host, plugin)
+        detail = redact(str(exc).strip().splitlines()[0] if str(exc).strip() else "", host)
+        name = type(exc).__name__
+        raise DeviceError(
+            f"{action} failed over {plugin}: {name}{': ' + detail if detail else ''}"
+        ) from None
+
+
+# ------------------------------------------------------------------ CLI backends
+@dataclass(frozen=True)
+class CliPlatform:
+    """How a platform's CLI shows and saves its config and says that it refused a line."""
+
+    show_running: str
+    save: str
+    errors: tuple[str, ...]
+
+
+_IOS_ERRORS = (
+    "% Invalid input detected",
+    "% Incomplete command",
+    "% Ambiguous command",
+    "% Unknown command",
+)
+CLI_PLATFORMS: Mapping[str, CliPlatform] = {
+    "cisco_ios": CliPlatform("show running-config", "write memory", _IOS_ERRORS),
+    "cisco_xe": CliPlatform("show running-config", "write memory", _IOS_ERRORS),
+    "arista_eos": CliPlatform(
+        "show running-config",
+        "copy running-config startup-config",
+        (
+            "% Invalid input",
+            "% Incomplete command",
+            "% Ambiguous command",
+            "% Error",
+            "% Cannot commit",
+            "% Unavailable command",
+            "% Duplicate sequence number",
+        ),
+    ),
+}
+
+
+class CliBackend:
+    """The ConfigBackend of a CLI library: hier_config remediation pushed in config mode.
+
+    Subclasses only say how to run one exec command and how to push config lines; the
+    sequence (remediation, push with error detection, re-read, verify, rollback) is shared so
+    that netmiko and scrapli cannot drift apart.
+    """
+
+    plugin: ClassVar[str]
+
+    def __init__(self, host: Host, config: Config) -> None:
+        self.host = host
+        self.config = config
+        self.platform = host_platform(host)
+        cli = CLI_PLATFORMS.get(self.platform)
+        if cli is None:
+            raise UsageError(
+                f"host '{host.name}': platform '{host.platform}' has no {self.plugin} backend: "
+                f"use one of {', '.join(CLI_PLATFORMS)}"
+            )
+        self.cli = cli
+
+    # -- transport, per library
+    def _send_command(self, command: str) -> str:
+        raise NotImplementedError
+
+    def _send_config(self, lines: list[str]) -> None:
+        """Push lines in config mode, stopping at the first the device refuses (DeviceError)."""
+        raise NotImplementedError
+
+    # -- the contract
+    def running_config(self) -> str:
+        with device_errors(self.host, self.plugin, "reading the running config"):
+            text = self._send_command(self.cli.show_running)
+        self._check_output(self.cli.show_running, text)
+        return clean_config(text, self.platform)
+
+    def diff(self, candidate: str, mode: Mode = "merge", running: str | None = None) -> str:
+        current = self.running_config() if running is None else running
+        intended = intended_config(current, candidate, mode, self.platform)
+        return normalised_diff(current, intended, self.platform)
+
+    def apply(self, candidate: str, mode: Mode = "merge", running: str | None = None) -> None:
+        current = self.running_config() if running is None else running
+        intended = intended_config(current, candidate, mode, self.platform)
+        self._push(remediation(current, intended, self.platform))
+        remaining = self.diff(candidate, mode)
+        if remaining:
+            raise DeviceError(
+                "the running config does not match the candidate after the change; "
+                f"still different:\n{sanitize_diff(remaining, self.platform)}"
+            )
+
+    def save(self) -> None:
+        with device_errors(self.host, self.plugin, "saving the config"):
+            output = self._send_command(self.cli.save)
+        self._check_output(self.cli.save, output)
+
+    def rollback(self, snapshot: str) -> str:
+        self.close()  # the failed session may sit in config mode: start clean
+        current = self.running_config()
+        undone = normalised_diff(current, snapshot, self.platform)
+        self._push(remediation(current, snapshot, self.platform))
+        remaining = normalised_diff(self.running_config(), snapshot, self.platform)
+        if remaining:
+            raise DeviceError(
+                "the running config still differs from the snapshot:\n"
+                + sanitize_diff(remaining, self.platform)
+            )
+        self.save()
+        return undone
+
+    def close(self) -> None:
+        drop_connection(self.host, self.plugin)
+
+    # -- shared steps
+    @property
+    def connection(self) -> Any:
+        return open_connection(self.host, self.config, self.plugin)
+
+    def _push(self, commands: str) -> None:
+        lines = [line for line in commands.splitlines() if line.strip()]
+        if not lines:
+            return
+        try:
+            with device_errors(self.host, self.plugin, "pushing the config"):
+                self._send_config(lines)
+        except DeviceError:
+            self.close()  # a refused line leaves the session in config mode
+            raise
+
+    def _check_output(self, command: str, output: str) -> None:
+        for error in self.cli.errors:
+            if error in output:
+                raise DeviceError(f"'{command}' was refused: {error}")
+
+    def _error_in(self, output: str) -> str | None:
+        return next((error for error in self.cli.errors if error in output), None)
+
+
+__all__ = [
+    "CLI_PLATFORMS",
+    "DEFAULT_PLUGIN",
+    "MODES",
+    "PLUGINS",
+    "CliBackend",
+    "CliPlatform",
+    "ConfigBackend",
+    "DeviceError",
+    "Mode",
+    "check_mode",
+    "choose_plugin",
+    "device_errors",
+    "drop_connection",
+    "for_host",
+    "intended_config",
+    "open_connection",
+    "redact",
+    "sanitize_diff",
+]

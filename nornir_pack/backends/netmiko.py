@@ -1,0 +1,57 @@
+"""CLI backend on netmiko: hier_config remediation pushed with ``send_config_set``.
+
+netmiko only notices a refused config line when it is given an ``error_pattern``; the pattern
+comes from the platform's error strings, so a refused line stops the push at that line.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from netmiko.exceptions import ConfigInvalidException
+
+from ..diff import sanitize
+from . import CliBackend, DeviceError
+
+
+class NetmikoBackend(CliBackend):
+    """ConfigBackend over ``host.get_connection("netmiko")``."""
+
+    plugin = "netmiko"
+
+    @property
+    def connection(self) -> Any:
+        conn = super().connection
+        if not conn.check_enable_mode():
+            conn.enable()
+        return conn
+
+    def _send_command(self, command: str) -> str:
+        return str(self.connection.send_command(command, read_timeout=60))
+
+    def _send_config(self, lines: list[str]) -> None:
+        conn = self.connection
+        pattern = "|".join(re.escape(error) for error in self.cli.errors)
+        try:
+            conn.send_config_set(lines, error_pattern=pattern, read_timeout=60)
+        except ConfigInvalidException as exc:
+            self.close()  # still in config mode after the refused line
+            line = _refused_line(str(exc), lines)
+            raise DeviceError(
+                f"the device refused '{sanitize(line, self.platform).strip()}' "
+                f"({_matched_error(str(exc), self.cli.errors)})"
+            ) from None
+
+
+def _refused_line(message: str, lines: list[str]) -> str:
+    """The pushed line netmiko names in its ConfigInvalidException."""
+    match = re.search(r"at command: (.*), matched error", message)
+    if match is None:
+        return "?"
+    named = match.group(1)
+    return next((line for line in lines if line == named), named)
+
+
+def _matched_error(message: str, errors: tuple[str, ...]) -> str:
+    return next((error for error in errors if error in message), "error")

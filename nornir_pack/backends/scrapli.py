@@ -1,0 +1,36 @@
+"""CLI backend on scrapli: hier_config remediation pushed with ``send_configs``.
+
+scrapli marks a response failed when it contains one of ``failed_when_contains``; the strings
+come from the platform's error table, and ``stop_on_failed`` stops the push at the refused line.
+"""
+
+from __future__ import annotations
+
+from ..diff import sanitize
+from . import CliBackend, DeviceError
+
+_TIMEOUT_OPS = 60.0  # a whole running config or a save can take a while on a busy device
+
+
+class ScrapliBackend(CliBackend):
+    """ConfigBackend over ``host.get_connection("scrapli")``."""
+
+    plugin = "scrapli"
+
+    def _send_command(self, command: str) -> str:
+        response = self.connection.send_command(command, timeout_ops=_TIMEOUT_OPS)
+        return str(response.result)
+
+    def _send_config(self, lines: list[str]) -> None:
+        responses = self.connection.send_configs(
+            lines,
+            failed_when_contains=list(self.cli.errors),
+            stop_on_failed=True,
+            timeout_ops=_TIMEOUT_OPS,
+        )
+        refused = next((response for response in responses if response.failed), None)
+        if refused is not None:
+            self.close()
+            error = self._error_in(str(refused.result)) or "error"
+            line = sanitize(str(refused.channel_input), self.platform).strip()
+            raise DeviceError(f"the device refused '{line}' ({error})")
