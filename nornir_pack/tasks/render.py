@@ -1,0 +1,78 @@
+"""Render a host's intended config from a Jinja2 template."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import jinja2
+from nornir.core.inventory import Host
+from nornir.core.task import Result, Task
+
+from ..exceptions import UsageError
+from ..platforms import canonical_platform
+
+
+def template_name(host: Host, template: str | None = None) -> str:
+    """The template for a host: the argument, host data ``template``, else ``<platform>.j2``."""
+    if template:
+        return template
+    from_data = host.get("template")
+    if from_data:
+        return str(from_data)
+    if not host.platform:
+        raise UsageError(
+            f"host '{host.name}' has no platform and no 'template' in its data: set one of them"
+        )
+    return f"{canonical_platform(host.platform)}.j2"
+
+
+def render(host: Host, template_dir: str | Path, template: str | None = None) -> str:
+    """The rendered config, or a UsageError naming the template, the problem and the fix.
+
+    StrictUndefined makes a missing variable an error instead of a silently empty line.
+    """
+    name = template_name(host, template)
+    folder = Path(template_dir)
+    path = folder / name
+    environment = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(folder)),
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        autoescape=False,  # device configs, not HTML
+    )
+    try:
+        return environment.get_template(name).render(
+            **host.extended_data(), host=host, name=host.name, platform=host.platform
+        )
+    except jinja2.TemplateNotFound as exc:
+        raise UsageError(
+            f"{folder / str(exc.name)}: template not found for host '{host.name}': "
+            "create it, or set host data 'template' / pass template="
+        ) from None
+    except jinja2.TemplateSyntaxError as exc:
+        where = exc.filename or str(path)
+        raise UsageError(
+            f"{where}:{exc.lineno}: template syntax error ({exc.message}): fix the template"
+        ) from None
+    except jinja2.UndefinedError as exc:
+        raise UsageError(
+            f"{path}: {exc.message} for host '{host.name}': "
+            "add the variable to the host, group or defaults data"
+        ) from None
+
+
+def render_config(
+    task: Task, template_dir: str = "runbooks/templates", template: str | None = None
+) -> Result:
+    """Nornir task: the host's config rendered from ``template`` (default ``<platform>.j2``).
+
+    Result.result is the rendered text, ready for ``deploy_config(config=...)``; a missing
+    template or variable fails the host with a one-line message.
+    """
+    try:
+        text = render(task.host, template_dir, template)
+    except UsageError as exc:
+        return Result(host=task.host, failed=True, result=str(exc))
+    return Result(host=task.host, result=text)
