@@ -1,0 +1,316 @@
+"""The nornir_pack tasks over every plugin x platform, with the real clients against the lab."""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from nornir.core import Nornir
+from nornir.core.task import Result
+
+from nornir_pack.lab import Device, Knobs, Lab
+from nornir_pack.tasks import (
+    backup_config,
+    changed_hosts,
+    commit_backups,
+    deploy_config,
+    render_config,
+)
+from tests.conftest import DeviceFactory
+from tests.integration.lab_nornir import SEED_SECRETS, build_nornir, host_entry
+
+PLATFORMS = ["cisco_ios", "arista_eos"]
+PLUGINS = ["netmiko", "napalm", "scrapli"]
+
+# The lab serves NAPALM once IOS takes SCP/configure replace and EOS answers eAPI.
+NAPALM_READY = hasattr(Device, "eapi_port")
+
+
+def _plugin_param(plugin: str) -> Any:
+    marks = (
+        []
+        if plugin != "napalm" or NAPALM_READY
+        else [
+            pytest.mark.skip(reason="the lab does not serve NAPALM (eAPI, configure replace) yet")
+        ]
+    )
+    return pytest.param(plugin, marks=marks, id=plugin)
+
+
+@dataclass
+class Target:
+    """One lab device behind a one-host Nornir object."""
+
+    lab: Lab
+    device: Device
+    nr: Nornir
+    plugin: str
+    folder: Path
+
+    @property
+    def platform(self) -> str:
+        return self.device.platform.name
+
+    def running(self) -> str:
+        return self.lab.call(self.device.running_text)
+
+    def startup(self) -> str:
+        return self.lab.call(lambda: self.device.startup)
+
+    def run(self, task: Callable[..., Result], **kwargs: Any) -> Result:
+        # on_failed: a host that failed an earlier step of the test still runs this one
+        results = self.nr.run(task=task, on_failed=True, **kwargs)
+        return results[self.device.name][0]
+
+
+TargetFactory = Callable[..., Target]
+
+
+@pytest.fixture(params=[_plugin_param(p) for p in PLUGINS])
+def plugin(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture(params=PLATFORMS)
+def platform(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def make_target(
+    lab: Lab, make_device: DeviceFactory, tmp_path: Path, plugin: str, platform: str
+) -> Iterator[TargetFactory]:
+    """Build a fresh device and a Nornir over it; connections are closed at teardown."""
+    built: list[Nornir] = []
+
+    def factory(*, dry_run: bool = False, knobs: Knobs | None = None) -> Target:
+        device = make_device(platform, knobs=knobs or Knobs())
+        folder = tmp_path / f"inventory-{len(built)}"
+        nr = build_nornir(folder, {device.name: host_entry(device, plugin)}, dry_run=dry_run)
+        built.append(nr)
+        return Target(lab, device, nr, plugin, tmp_path)
+
+    yield factory
+    for nr in built:
+        nr.close_connections(on_good=True, on_failed=True)
+
+
+# Merge-mode changes per platform: add an NTP server, change a description, add a loopback.
+CHANGE = {
+    "cisco_ios": (
+        "ntp server 10.0.0.5\n"
+        "interface Loopback0\n description changed by deploy\n"
+        "interface Loopback7\n description added by deploy\n ip address 10.7.7.7 255.255.255.255\n"
+    ),
+    "arista_eos": (
+        "ntp server 10.0.0.5\n"
+        "interface Loopback0\n   description changed by deploy\n"
+        "interface Loopback7\n   description added by deploy\n   ip address 10.7.7.7/32\n"
+    ),
+}
+
+
+# ------------------------------------------------------------------ backup
+def test_backup_writes_sanitised_file_then_reports_no_change(
+    make_target: TargetFactory, tmp_path: Path
+) -> None:
+    target = make_target()
+    backups = tmp_path / "backups"
+
+    first = target.run(backup_config, backup_dir=str(backups))
+
+    assert not first.failed, first.result
+    assert first.changed
+    path = backups / f"{target.device.name}.cfg"
+    assert first.result == str(path)
+    content = path.read_text()
+    assert f"hostname {target.device.name}" in content
+    assert "interface Loopback0" in content
+    assert "<redacted>" in content
+    for secret in SEED_SECRETS:
+        assert secret not in content, f"secret {secret!r} leaked into the backup"
+        assert secret not in first.diff
+    for volatile in ("Building configuration", "Current configuration", "! Last configuration"):
+        assert volatile not in content
+    assert "! device:" not in content and "! Command:" not in content
+
+    second = target.run(backup_config, backup_dir=str(backups))
+
+    assert not second.failed, second.result
+    assert second.changed is False
+    assert second.diff == ""
+    assert path.read_text() == content
+    assert [p.name for p in backups.iterdir()] == [path.name]  # no temporary files left
+
+
+def test_backup_diff_shows_a_config_change(make_target: TargetFactory, tmp_path: Path) -> None:
+    target = make_target()
+    backups = tmp_path / "backups"
+    target.run(backup_config, backup_dir=str(backups))
+    target.run(deploy_config, config="ntp server 10.0.0.77\n")
+
+    result = target.run(backup_config, backup_dir=str(backups))
+
+    assert result.changed
+    assert "+ntp server 10.0.0.77" in result.diff
+    assert f"a/{target.device.name}.cfg" in result.diff
+
+
+# ------------------------------------------------------------------ deploy
+def test_deploy_dry_run_shows_diff_and_touches_nothing(make_target: TargetFactory) -> None:
+    target = make_target(dry_run=True)  # Nornir's global dry run, as InitNornir(dry_run=True)
+    before, startup = target.running(), target.startup()
+
+    result = target.run(deploy_config, config=CHANGE[target.platform])
+
+    assert not result.failed, result.result
+    assert result.changed is False
+    assert result.result["status"] == "dry run"
+    assert "+ ntp server 10.0.0.5" in result.diff
+    assert "+ interface Loopback7" in result.diff
+    assert "description changed by deploy" in result.diff
+    assert target.running() == before
+    assert target.startup() == startup
+
+
+def test_deploy_commits_verifies_saves_and_is_idempotent(make_target: TargetFactory) -> None:
+    target = make_target()
+
+    first = target.run(deploy_config, config=CHANGE[target.platform], dry_run=False)
+
+    assert not first.failed, first.result
+    assert first.changed is True
+    assert first.result["status"] == "committed"
+    assert first.result["plugin"] == target.plugin
+    assert "+ ntp server 10.0.0.5" in first.diff
+    running = target.running()
+    assert "ntp server 10.0.0.5" in running
+    assert "description changed by deploy" in running
+    assert "description Router ID" not in running
+    assert "interface Loopback7" in running
+    assert "ntp server 10.0.0.5" in target.startup()  # saved
+
+    second = target.run(deploy_config, config=CHANGE[target.platform])
+
+    assert not second.failed, second.result
+    assert second.changed is False
+    assert second.diff == ""
+    assert target.running() == running
+
+
+def test_deploy_replace_mode_removes_what_the_candidate_lacks(
+    make_target: TargetFactory,
+) -> None:
+    target = make_target()
+    candidate = target.running().replace("ntp server 10.0.0.99\n", "ntp server 10.0.0.5\n")
+
+    first = target.run(deploy_config, config=candidate, mode="replace")
+
+    assert not first.failed, first.result
+    assert first.changed
+    assert "- ntp server 10.0.0.99" in first.diff
+    assert "+ ntp server 10.0.0.5" in first.diff
+    running = target.running()
+    assert "ntp server 10.0.0.99" not in running
+    assert "ntp server 10.0.0.5" in running
+    assert target.run(deploy_config, config=candidate, mode="replace").changed is False
+
+
+def test_deploy_refused_line_fails_host_and_restores_running_exactly(
+    make_target: TargetFactory,
+) -> None:
+    target = make_target(knobs=Knobs(reject_lines=(r"^\s*logging host 10\.9\.9\.9",)))
+    before, startup = target.running(), target.startup()
+    # The NTP line is accepted and pushed before the refused line: rollback must undo it.
+    candidate = "ntp server 10.0.0.5\nlogging host 10.9.9.9\n"
+
+    result = target.run(deploy_config, config=candidate)
+
+    assert result.failed
+    message = str(result.result)
+    assert "logging host 10.9.9.9" in message
+    assert "rolled back" in message or "nothing had been changed" in message
+    assert "verified equal to" in message
+    assert "Traceback" not in message
+    assert target.running() == before
+    assert target.startup() == startup
+    # The next run starts clean: the failed connection was not reused.
+    assert target.run(backup_config, backup_dir=str(target.folder / "b")).failed is False
+
+
+def test_deploy_diff_never_shows_secrets(make_target: TargetFactory) -> None:
+    target = make_target(dry_run=True)
+    candidate = "snmp-server community N3wS3cretRW rw\nenable secret 0 PlainS3cret\n"
+    if target.platform == "cisco_ios":
+        candidate = candidate.replace(" rw", " RW")
+    else:
+        candidate = "snmp-server community N3wS3cretRW rw\nenable password 0 PlainS3cret\n"
+
+    result = target.run(deploy_config, config=candidate)
+
+    assert not result.failed, result.result
+    assert result.diff
+    assert "N3wS3cretRW" not in result.diff
+    assert "PlainS3cret" not in result.diff
+    assert "<redacted>" in result.diff
+
+
+# ------------------------------------------------------------------ render, git, errors
+def test_render_then_deploy_from_template(make_target: TargetFactory, tmp_path: Path) -> None:
+    target = make_target()
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    (templates / f"{target.platform}.j2").write_text(
+        "{% for server in ntp_servers %}ntp server {{ server }}\n{% endfor %}"
+    )
+    target.nr.inventory.hosts[target.device.name].data["ntp_servers"] = ["10.0.0.8"]
+
+    rendered = target.run(render_config, template_dir=str(templates))
+    deployed = target.run(deploy_config, template_dir=str(templates))
+
+    assert rendered.result == "ntp server 10.0.0.8\n"
+    assert deployed.changed, deployed.result
+    assert "ntp server 10.0.0.8" in target.running()
+
+    missing = target.run(render_config, template_dir=str(templates), template="nope.j2")
+    assert missing.failed
+    assert "nope.j2: template not found" in missing.result
+
+
+@pytest.mark.parametrize("plugin", ["scrapli"])
+@pytest.mark.parametrize("platform", ["cisco_ios"])
+def test_commit_backups_to_git_once_per_run(make_target: TargetFactory, tmp_path: Path) -> None:
+    target = make_target()
+    backups = tmp_path / "backups"
+
+    results = target.nr.run(task=backup_config, backup_dir=str(backups))
+    commit = commit_backups(backups, changed_hosts(results))
+
+    assert commit is not None
+    log = subprocess.run(
+        ["git", "-C", str(backups), "log", "--format=%s"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    assert log.strip() == f"Backup: 1 host(s) changed: {target.device.name}"
+    again = target.nr.run(task=backup_config, backup_dir=str(backups))
+    assert changed_hosts(again) == []
+    assert commit_backups(backups, changed_hosts(again)) is None
+
+
+@pytest.mark.parametrize("plugin", ["netmiko"])
+@pytest.mark.parametrize("platform", ["arista_eos"])
+def test_unreachable_device_fails_host_with_a_message(make_target: TargetFactory) -> None:
+    target = make_target(knobs=Knobs(reject_auth=True))
+
+    result = target.run(backup_config, backup_dir=str(target.folder / "b"))
+
+    assert result.failed
+    assert "reading the running config failed over netmiko" in result.result
+    assert "Traceback" not in result.result
+    assert not target.nr.inventory.hosts[target.device.name].connections
