@@ -350,10 +350,15 @@ def _remediate(running: HConfig, target: HConfig) -> HConfig:
 
 
 def _recreate(actual: HConfig, wanted: HConfig) -> HConfig:
-    """Remediation of an ordered section that has the right lines in the wrong order."""
+    """Remediation of an ordered section: remove every line, then add the intended in order.
+
+    Adding only the missing lines would append them after the others, out of order.
+    """
     delta = HConfig(actual.driver)
     for child in actual.children:
-        delta.add_child(child.text).negate()
+        negation = delta.add_child(child.text).negate()
+        if negation.text in wanted.children:  # ``no X`` -> ``X``, which is re-added below
+            negation.delete()
     for child in wanted.children:
         delta.add_deep_copy_of(child)
     return delta
@@ -365,13 +370,13 @@ def _check_feature(
     actual, wanted = _section(running, feature.section), _section(intended, feature.section)
     missing, extra = _only_in(wanted, actual), _only_in(actual, wanted)
     in_order = actual.dump_simple() == wanted.dump_simple()
-    if missing or extra:
-        fix = _remediate(actual, wanted)
-    elif feature.ordered and not in_order:
+    compliant = not missing and not extra and (in_order or not feature.ordered)
+    if compliant:
+        fix = HConfig(running.driver)
+    elif feature.ordered:
         fix = _recreate(actual, wanted)
     else:
-        fix = HConfig(running.driver)
-    compliant = not missing and not extra and (in_order or not feature.ordered)
+        fix = _remediate(actual, wanted)
     result = RuleResult(
         feature.name,
         "feature",

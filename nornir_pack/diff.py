@@ -52,9 +52,12 @@ def _rule(*parts: str) -> tuple[MatchRule, ...]:
 _TYPE = r"(?: (?:[0-9]|sha512))?"  # the encryption type word before a secret
 
 
-def _secret(before: str, guard: str = "") -> tuple[str, str]:
-    """A sanitize filter: keep ``before`` (also when negated), redact the word after it."""
-    return rf"^(\s*(?:no )?{before}) {guard}\S+", rf"\1 {REDACTED}"
+_LEAD = r"\s*(?:[-+] ?)?"  # indentation and a diff marker (``- ``, ``+``), if any
+
+
+def _secret(before: str, guard: str = "", lead: str = _LEAD) -> tuple[str, str]:
+    """A sanitize filter: keep ``before`` (negated or in a diff too), redact the next word."""
+    return rf"^({lead}(?:no )?{before}) {guard}\S+", rf"\1 {REDACTED}"
 
 
 _SECRETS: tuple[tuple[str, str], ...] = (
@@ -64,8 +67,8 @@ _SECRETS: tuple[tuple[str, str], ...] = (
     _secret("snmp-server community", guard=r"(?!(?:public|private)\b)"),
     _secret(r"snmp-server user .* auth (?:md5|sha\S*)"),
     _secret(r"snmp-server user .* priv (?:des|3des|aes(?: \d+)?)"),
-    _secret(rf"(?:tacacs-server|radius-server)(?: host \S+ .*?)? key{_TYPE}"),
-    (r"^(\s+key [0-7]) \S+", rf"\1 {REDACTED}"),  # ` key 7 X` under `tacacs server NAME`
+    _secret(rf"(?:tacacs-server|radius-server)(?: host \S+(?: .*?)?)? key{_TYPE}"),
+    _secret("key [0-7]", lead=rf"{_LEAD}\s+"),  # nested ` key 7 X` (tacacs server NAME)
     _secret(rf"key-string{_TYPE}"),
     _secret(rf"password{_TYPE}"),
     _secret(rf"neighbor \S+ password{_TYPE}"),
