@@ -15,6 +15,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, Protocol, cast
 
+from nornir.core.plugins.connections import ConnectionPluginRegister
+
 from ..diff import clean_config, merge, normalised_diff, remediation, sanitize
 from ..exceptions import NornirPackError, UsageError
 from ..platforms import host_platform, host_plugin_platform
@@ -158,8 +160,19 @@ def open_connection(host: Host, config: Config, plugin: str) -> Any:
     and NAPALM ``ios`` where the inventory says ``cisco_ios``, so the name is mapped here.
     """
     if plugin not in host.connections:
+        ensure_registered(plugin)
         host.open_connection(plugin, config, platform=host_plugin_platform(host, plugin))
     return host.connections[plugin].connection
+
+
+def ensure_registered(plugin: str) -> None:
+    """Register the installed connection plugins if ``plugin`` is not known yet.
+
+    InitNornir does this; a Nornir object built by hand (``Nornir(inventory=...)``) does not,
+    and would fail with PluginNotRegistered.
+    """
+    if plugin not in ConnectionPluginRegister.available:
+        ConnectionPluginRegister.auto_register()
 
 
 def drop_connection(host: Host, plugin: str) -> None:
@@ -356,6 +369,7 @@ __all__ = [
     "choose_plugin",
     "device_errors",
     "drop_connection",
+    "ensure_registered",
     "for_host",
     "intended_config",
     "open_connection",

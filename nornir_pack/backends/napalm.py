@@ -21,6 +21,7 @@ from . import (
     Mode,
     device_errors,
     drop_connection,
+    ensure_registered,
     intended_config,
     open_connection,
     redact,
@@ -145,6 +146,7 @@ class NapalmBackend:
         """Read the running config over a new connection (a post-check that the device is
         still reachable and manageable), leaving the committing session untouched."""
         params = self.host.get_connection_parameters(PLUGIN)
+        ensure_registered(PLUGIN)
         connection = ConnectionPluginRegister.get_plugin(PLUGIN)()
         # Not device_errors: that would drop the committing connection, and closing it
         # discards (on EOS: aborts) the pending commit before we decide what to do with it.

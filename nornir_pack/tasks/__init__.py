@@ -8,6 +8,7 @@ one-line message and never raises. Use them from any Nornir object::
 """
 
 from .backup import backup_config, changed_hosts, commit_backups
+from .compliance import check_compliance
 from .deploy import deploy_config
 from .napalm import napalm_commit, napalm_diff
 from .render import render_config
@@ -15,6 +16,7 @@ from .render import render_config
 __all__ = [
     "backup_config",
     "changed_hosts",
+    "check_compliance",
     "commit_backups",
     "deploy_config",
     "napalm_commit",

@@ -7,7 +7,8 @@ from typing import Any
 from nornir.core.task import Result, Task
 
 from ..backends import ConfigBackend, DeviceError, check_mode, for_host, sanitize_diff
-from ..exceptions import NornirPackError
+from ..diff import REDACTED
+from ..exceptions import NornirPackError, UsageError
 from .render import render
 
 
@@ -33,6 +34,7 @@ def deploy_config(
     try:
         chosen_mode = check_mode(mode)
         candidate = config if config is not None else render(host, template_dir, template)
+        refuse_redacted(candidate)
         backend = for_host(task, plugin)
         snapshot = backend.running_config()
         diff = backend.diff(candidate, chosen_mode, running=snapshot)
@@ -51,6 +53,19 @@ def deploy_config(
         message = roll_back(backend, snapshot, exc)
         return Result(host=host, failed=True, changed=False, diff=shown, result=message)
     return Result(host=host, changed=True, diff=shown, result={**summary, "status": "committed"})
+
+
+def refuse_redacted(candidate: str) -> None:
+    """Refuse a config copied from a sanitised backup, diff or report.
+
+    Pushing ``enable secret 0 <redacted>`` would set the secret to that very text.
+    """
+    for number, line in enumerate(candidate.splitlines(), start=1):
+        if REDACTED in line:
+            raise UsageError(
+                f"config line {number} contains the placeholder {REDACTED} (from a sanitised "
+                "backup, diff or report): put the real value back or leave the line out"
+            )
 
 
 def roll_back(backend: ConfigBackend, snapshot: str, cause: DeviceError) -> str:

@@ -16,7 +16,7 @@ from ..backends import DeviceError, Mode, intended_config, sanitize_diff
 from ..backends.napalm import NapalmBackend
 from ..diff import normalised_diff
 from ..exceptions import NornirPackError
-from .deploy import roll_back
+from .deploy import refuse_redacted, roll_back
 
 
 def _mode(replace: bool) -> Mode:
@@ -61,6 +61,7 @@ def napalm_commit(
     host = task.host
     mode = _mode(replace)
     try:
+        refuse_redacted(config)
         backend = NapalmBackend(host, task.nornir.config)
         snapshot = backend.running_config()
         diff = backend.diff(config, mode, running=snapshot)
