@@ -77,12 +77,15 @@ def build_nornir(
     hosts: dict[str, dict[str, Any]],
     *,
     groups: dict[str, Any] | None = None,
+    defaults_data: dict[str, Any] | None = None,
     dry_run: bool = False,
     user_defined: dict[str, Any] | None = None,
 ) -> Nornir:
     """Write hosts/groups/defaults YAML under ``folder`` and InitNornir over them."""
     folder.mkdir(parents=True, exist_ok=True)
     files = {"hosts": hosts, "groups": groups or {}, "defaults": defaults()}
+    if defaults_data:
+        files["defaults"]["data"] = defaults_data
     for name, content in files.items():
         (folder / f"{name}.yaml").write_text(yaml.safe_dump(content))
     return InitNornir(

@@ -12,10 +12,13 @@ import pytest
 from nornir.core import Nornir
 from nornir.core.task import Result
 
+from nornir_pack.backends import choose_plugin
+from nornir_pack.exceptions import UsageError
 from nornir_pack.lab import Device, Knobs, Lab
 from nornir_pack.tasks import (
     backup_config,
     changed_hosts,
+    check_compliance,
     commit_backups,
     deploy_config,
     render_config,
@@ -23,6 +26,9 @@ from nornir_pack.tasks import (
 from tests.conftest import DeviceFactory
 from tests.integration.lab_nornir import SEED_SECRETS, build_nornir, host_entry
 
+REPO = Path(__file__).resolve().parents[2]
+RULES = REPO / "runbooks" / "compliance.yaml"
+TEMPLATES = REPO / "runbooks" / "templates"
 PLATFORMS = ["cisco_ios", "arista_eos"]
 PLUGINS = ["netmiko", "napalm", "scrapli"]
 
@@ -90,7 +96,8 @@ def make_target(
     def factory(*, dry_run: bool = False, knobs: Knobs | None = None) -> Target:
         device = make_device(platform, knobs=knobs or Knobs())
         folder = tmp_path / f"inventory-{len(built)}"
-        nr = build_nornir(folder, {device.name: host_entry(device, plugin)}, dry_run=dry_run)
+        entry = host_entry(device, plugin, site="Lab")
+        nr = build_nornir(folder, {device.name: entry}, dry_run=dry_run)
         built.append(nr)
         return Target(lab, device, nr, plugin, tmp_path)
 
@@ -259,6 +266,68 @@ def test_deploy_diff_never_shows_secrets(make_target: TargetFactory) -> None:
     assert "<redacted>" in result.diff
 
 
+def test_deploy_refuses_redacted_placeholders(make_target: TargetFactory) -> None:
+    target = make_target()
+    before = target.running()
+
+    result = target.run(deploy_config, config="enable secret 0 <redacted>\n")
+
+    assert result.failed
+    assert "line 1 contains the placeholder <redacted>" in result.result
+    assert target.running() == before
+
+
+# ------------------------------------------------------------------ compliance
+def rule(report: dict[str, Any], name: str) -> dict[str, Any]:
+    return next(r for r in report["rules"] if r["name"] == name)
+
+
+def test_compliance_finds_ntp_drift_and_its_remediation_fixes_it(
+    make_target: TargetFactory, tmp_path: Path
+) -> None:
+    target = make_target()
+    # The seed has 10.0.0.1 and 10.0.0.99; the template wants 10.0.0.1 and 10.0.0.2.
+    checked = target.run(check_compliance, rules=str(RULES), template_dir=str(TEMPLATES))
+
+    assert not checked.failed, checked.result
+    assert checked.changed is False
+    report = checked.result
+    assert report["compliant"] is False
+    ntp = rule(report, "ntp")
+    assert ntp["compliant"] is False
+    assert ntp["missing"] == ["ntp server 10.0.0.2"]
+    assert ntp["extra"] == ["ntp server 10.0.0.99"]
+    for secret in SEED_SECRETS:
+        assert secret not in str(report)
+
+    fixed = target.run(deploy_config, config=ntp["remediation"])
+    assert fixed.changed, fixed.result
+
+    again = target.run(check_compliance, rules=str(RULES), template_dir=str(TEMPLATES))
+    assert rule(again.result, "ntp")["compliant"] is True
+    ntp_only = tmp_path / "ntp.yaml"
+    ntp_only.write_text("features:\n  - name: ntp\n    section: [ntp server]\n")
+    whole = target.run(check_compliance, rules=str(ntp_only), template_dir=str(TEMPLATES))
+    assert whole.result["compliant"] is True
+    assert whole.result["remediation"] == ""
+
+
+@pytest.mark.parametrize("plugin", ["scrapli"])
+@pytest.mark.parametrize("platform", ["arista_eos"])
+def test_compliance_with_bad_rules_fails_host_with_the_file(
+    make_target: TargetFactory, tmp_path: Path
+) -> None:
+    target = make_target()
+    bad = tmp_path / "rules.yaml"
+    bad.write_text("features:\n  - section: [ntp server]\n")
+
+    result = target.run(check_compliance, rules=str(bad), template_dir=str(TEMPLATES))
+
+    assert result.failed
+    assert str(bad) in result.result
+    assert "features[0].name" in result.result
+
+
 # ------------------------------------------------------------------ render, git, errors
 def test_render_then_deploy_from_template(make_target: TargetFactory, tmp_path: Path) -> None:
     target = make_target()
@@ -314,3 +383,44 @@ def test_unreachable_device_fails_host_with_a_message(make_target: TargetFactory
     assert "reading the running config failed over netmiko" in result.result
     assert "Traceback" not in result.result
     assert not target.nr.inventory.hosts[target.device.name].connections
+
+
+# ------------------------------------------------------------------ plugin choice
+def test_plugin_choice_most_specific_first(tmp_path: Path) -> None:
+    def host(**data: Any) -> dict[str, Any]:
+        return {"hostname": "127.0.0.1", "platform": "cisco_ios", "data": data}
+
+    hosts = {
+        "own": {**host(nornir_pack={"plugin": "netmiko"}), "groups": ["napalm_group"]},
+        "group": {**host(), "groups": ["napalm_group"]},
+        "other_keys": {**host(nornir_pack={"note": "x"}), "groups": ["napalm_group"]},
+        "plain": host(),
+    }
+    groups = {"napalm_group": {"data": {"nornir_pack": {"plugin": "napalm"}}}}
+    nr = build_nornir(
+        tmp_path / "a",
+        hosts,
+        groups=groups,
+        user_defined={"nornir_pack": {"plugin": "netmiko"}},
+    )
+    inventory, config = nr.inventory.hosts, nr.config
+
+    assert choose_plugin(inventory["own"], config) == "netmiko"
+    assert choose_plugin(inventory["group"], config) == "napalm"
+    assert choose_plugin(inventory["other_keys"], config) == "napalm"
+    assert choose_plugin(inventory["plain"], config) == "netmiko"  # config.yaml
+    assert choose_plugin(inventory["own"], config, "scrapli") == "scrapli"  # task argument
+
+    bare = build_nornir(tmp_path / "b", {"plain": host()}, defaults_data={})
+    assert choose_plugin(bare.inventory.hosts["plain"], bare.config) == "scrapli"
+    from_defaults = build_nornir(
+        tmp_path / "c", {"plain": host()}, defaults_data={"nornir_pack": {"plugin": "napalm"}}
+    )
+    assert choose_plugin(from_defaults.inventory.hosts["plain"], from_defaults.config) == "napalm"
+
+    typo = build_nornir(tmp_path / "d", {"typo": host(nornir_pack={"plugin": "netmikko"})})
+    with pytest.raises(UsageError, match=r"host 'typo' data nornir_pack\.plugin is 'netmikko'"):
+        choose_plugin(typo.inventory.hosts["typo"], typo.config)
+    failed = typo.run(task=backup_config, backup_dir=str(tmp_path / "backups"))
+    assert failed["typo"].failed
+    assert "use one of napalm, netmiko, scrapli" in failed["typo"][0].result
