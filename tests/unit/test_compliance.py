@@ -408,3 +408,18 @@ def test_runbook_rules_load() -> None:
     assert {f.name for f in loaded.features} >= {"ntp", "logging", "snmp", "banner"}
     assert {p.name for p in loaded.policies} >= {"no-default-snmp-community", "aaa-new-model"}
     assert loaded.source == str(RUNBOOK_RULES)
+
+
+@pytest.mark.parametrize("platform", PLATFORMS)
+def test_report_remediation_typed_on_the_lab_device_makes_it_compliant(platform: str) -> None:
+    from nornir_pack.lab.config import ConfigEngine, load_config
+    from nornir_pack.lab.config import render as show
+
+    name = "r1" if platform == "cisco_ios" else "sw1"
+    root, _ = load_config(LAB[platform], LAB[platform].seed(name, 0))
+    engine = ConfigEngine(LAB[platform], root)
+    for line in golden_report(platform, redact=False).remediation.splitlines():
+        assert engine.apply(line).outcome.value in ("ok", "banner-start", "banner-line"), line
+    rules = load_rules(GOLDEN / platform / "rules.yaml")
+    after = evaluate(rules, show(root, LAB[platform]), golden(platform, "intended.cfg"), platform)
+    assert [r.name for r in after.rules if not r.compliant] == []

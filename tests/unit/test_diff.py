@@ -302,3 +302,36 @@ def test_unsupported_platform_is_a_usage_error() -> None:
         diff.clean_config("hostname r1\n", "junos")
     with pytest.raises(UsageError, match="unsupported platform 'junos'"):
         diff.normalised_diff("", "", "junos")
+
+
+# ---------------------------------------------------------------- the simulated device agrees
+
+
+def apply_on_lab_device(platform: str, *changes: str) -> str:
+    """Boot a lab device's config engine from the seed, type each change, show the config."""
+    from nornir_pack.lab.config import ConfigEngine, load_config, render
+    from nornir_pack.lab.platforms import PLATFORMS as LAB
+
+    name = "r1" if platform == "cisco_ios" else "sw1"
+    root, errors = load_config(LAB[platform], LAB[platform].seed(name, 0))
+    assert errors == []
+    for change in changes:
+        engine = ConfigEngine(LAB[platform], root)
+        for line in change.splitlines():
+            outcome = engine.apply(line).outcome.value
+            assert outcome in ("ok", "banner-start", "banner-line", "exit"), (line, outcome)
+    return render(root, LAB[platform])
+
+
+@pytest.mark.parametrize("platform", PLATFORMS)
+def test_merge_predicts_what_the_lab_device_shows(platform: str) -> None:
+    running, intended, wanted = (
+        golden(platform, "running.cfg"),
+        golden(platform, "intended.cfg"),
+        target(platform),
+    )
+    assert diff.normalised_diff(apply_on_lab_device(platform, intended), wanted, platform) == ""
+    fix = diff.remediation(running, wanted, platform)
+    assert diff.normalised_diff(apply_on_lab_device(platform, fix), wanted, platform) == ""
+    undo = diff.rollback(running, wanted, platform)
+    assert diff.normalised_diff(apply_on_lab_device(platform, fix, undo), running, platform) == ""
