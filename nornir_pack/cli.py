@@ -11,6 +11,7 @@ import signal
 import sys
 import threading
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from types import FrameType
 
 from .exceptions import UsageError
@@ -57,9 +58,84 @@ def _lab_up(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _run(args: argparse.Namespace) -> int:
+    from .runbook import RunOptions, execute
+
+    options = RunOptions(
+        config=Path(args.config),
+        plugin=args.plugin,
+        filters=args.filter or (),
+        hosts=[h for h in (args.hosts or "").split(",") if h],
+        workers=args.workers,
+        commit=args.commit,
+        json=args.json,
+        junit=args.junit,
+        markdown=args.markdown,
+        lab=args.lab,
+    )
+    return execute(args.runbook, options)
+
+
+def _inventory(args: argparse.Namespace) -> int:
+    from rich.console import Console
+    from rich.table import Table
+
+    from .backends import choose_plugin
+    from .inventory import load_nornir
+    from .runbook import select_hosts, validate_hosts
+
+    nr = load_nornir(args.config)
+    nr = select_hosts(nr, args.filter or (), [], args.config)
+    validate_hosts(nr, args.config)
+    table = Table(title=f"{len(nr.inventory.hosts)} hosts in {args.config}")
+    for column in ("host", "address", "groups", "platform", "plugin"):
+        table.add_column(column)
+    for host in nr.inventory.hosts.values():
+        table.add_row(
+            host.name,
+            f"{host.hostname}:{host.port or 22}",
+            ", ".join(g.name for g in host.groups),
+            host.platform or "",
+            choose_plugin(host, nr.config),
+        )
+    Console(soft_wrap=True).print(table)
+    return EXIT_OK
+
+
+def _add_run_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("-c", "--config", default="config.yaml", help="Nornir config file")
+    parser.add_argument(
+        "--plugin",
+        choices=("netmiko", "napalm", "scrapli"),
+        help="connection plugin for every host",
+    )
+    parser.add_argument(
+        "--filter", action="append", metavar="KEY=VALUE", help="Nornir F filter, repeatable"
+    )
+    parser.add_argument("--hosts", metavar="A,B", help="only these hosts")
+    parser.add_argument("--workers", type=int, metavar="N", help="parallel hosts")
+    parser.add_argument("--commit", action="store_true", help="apply changes (default: dry run)")
+    parser.add_argument("--json", type=Path, metavar="FILE", help="write a JSON report")
+    parser.add_argument("--junit", type=Path, metavar="FILE", help="write a JUnit XML report")
+    parser.add_argument("--markdown", type=Path, metavar="FILE", help="write a Markdown summary")
+    parser.add_argument(
+        "--lab", action="store_true", help="serve the selected hosts from the built-in lab"
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="nornir-pack", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    run = commands.add_parser("run", help="run a runbook against the inventory")
+    run.add_argument("runbook", help="runbook name (runbooks/NAME.py) or path to a .py file")
+    _add_run_options(run)
+    run.set_defaults(handler=_run)
+
+    inventory = commands.add_parser("inventory", help="list and validate the inventory")
+    inventory.add_argument("-c", "--config", default="config.yaml", help="Nornir config file")
+    inventory.add_argument("--filter", action="append", metavar="KEY=VALUE")
+    inventory.set_defaults(handler=_inventory)
 
     lab = commands.add_parser("lab", help="simulated devices for tests, demos and CI")
     lab_commands = lab.add_subparsers(dest="lab_command", required=True, parser_class=_Parser)
@@ -67,6 +143,11 @@ def build_parser() -> argparse.ArgumentParser:
     up.add_argument("-c", "--config", default="config.yaml", help="Nornir config file")
     up.set_defaults(handler=_lab_up)
     return parser
+
+
+def run_runbook_file(path: str, argv: Sequence[str] | None = None) -> int:
+    """``python runbooks/NAME.py [options]``: the same options as ``nornir-pack run``."""
+    return main(["run", path, *(sys.argv[1:] if argv is None else argv)])
 
 
 def main(argv: Sequence[str] | None = None) -> int:

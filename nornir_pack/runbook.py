@@ -1,0 +1,222 @@
+"""Running a runbook: find it, select hosts, optionally serve them from the lab, report.
+
+A runbook is a plain Python module with one entry function::
+
+    def run(nr: Nornir, *, plugin: str | None = None, commit: bool = False) -> AggregatedResult
+
+``nornir-pack run NAME`` and ``python runbooks/NAME.py`` both come here, so a runbook behaves
+the same however it is started.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import inspect
+import sys
+import time
+from collections.abc import Callable, Sequence
+from contextlib import nullcontext
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+from typing import IO, Any
+
+import yaml
+from nornir.core import Nornir
+from nornir.core.filter import F
+from nornir.core.task import AggregatedResult
+from nornir.plugins.runners import ThreadedRunner
+from rich.console import Console
+from rich.table import Table
+
+from .backends import PLUGINS
+from .exceptions import UsageError
+from .inventory import load_nornir
+from .lab import Lab
+from .platforms import canonical_platform
+from .report import Redactor, RunReport, build_report, to_json, to_junit, to_markdown
+from .runner import RunWatcher
+
+ENTRY = "run"
+DIFF_LINES_SHOWN = 40
+RUNBOOK_DIR = "runbooks"
+
+
+@dataclass
+class RunOptions:
+    """What ``nornir-pack run`` was asked to do."""
+
+    config: Path = Path("config.yaml")
+    plugin: str | None = None
+    filters: Sequence[str] = ()
+    hosts: Sequence[str] = ()
+    workers: int | None = None
+    commit: bool = False
+    json: Path | None = None
+    junit: Path | None = None
+    markdown: Path | None = None
+    lab: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def find_runbook(name: str, config: Path) -> Path:
+    """A runbook by path, or by name in ``runbooks/`` beside the config file (or here)."""
+    candidate = Path(name)
+    if candidate.suffix == ".py":
+        if candidate.is_file():
+            return candidate
+        raise UsageError(f"runbook file {candidate} not found: check the path")
+    folders = [config.parent / RUNBOOK_DIR, Path(RUNBOOK_DIR)]
+    for folder in folders:
+        path = folder / f"{name}.py"
+        if path.is_file():
+            return path
+    known = sorted(
+        {p.stem for folder in folders if folder.is_dir() for p in folder.glob("*.py")}
+        - {"__init__"}
+    )
+    choices = ", ".join(known) or f"none found in {folders[0]}"
+    raise UsageError(f"unknown runbook '{name}': use one of {choices}, or a path to a .py file")
+
+
+def load_runbook(path: Path) -> Callable[..., AggregatedResult]:
+    """Import a runbook module from its file and return its entry function."""
+    spec = importlib.util.spec_from_file_location(f"nornir_pack_runbook_{path.stem}", path)
+    if spec is None or spec.loader is None:
+        raise UsageError(f"{path}: cannot be imported as a Python module")
+    module: ModuleType = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    entry = getattr(module, ENTRY, None)
+    if not callable(entry):
+        raise UsageError(
+            f"{path}: no entry function '{ENTRY}': "
+            f"define def {ENTRY}(nr, *, plugin=None, commit=False)"
+        )
+    return entry  # type: ignore[no-any-return]
+
+
+def select_hosts(nr: Nornir, filters: Sequence[str], hosts: Sequence[str], source: str) -> Nornir:
+    """Apply ``--filter KEY=VALUE`` (Nornir F syntax: ``groups__contains=ios``) and ``--hosts``."""
+    for expression in filters:
+        key, sep, raw = expression.partition("=")
+        if not sep or not key:
+            raise UsageError(f"--filter {expression!r}: write KEY=VALUE, e.g. --filter role=router")
+        nr = nr.filter(F(**{key: yaml.safe_load(raw) if raw else raw}))
+    if hosts:
+        missing = sorted(set(hosts) - set(nr.inventory.hosts))
+        if missing:
+            raise UsageError(
+                f"--hosts: {', '.join(missing)} not in the inventory of {source}"
+                " (after filters): check the names with `nornir-pack inventory`"
+            )
+        nr = nr.filter(filter_func=lambda host: host.name in set(hosts))
+    if not nr.inventory.hosts:
+        raise UsageError(
+            f"no host of {source} matches the filters: check them with `nornir-pack inventory`"
+        )
+    return nr
+
+
+def validate_hosts(nr: Nornir, source: str) -> None:
+    """Every selected host has a platform nornir-pack supports (else exit 2 before any login)."""
+    for host in nr.inventory.hosts.values():
+        if not host.platform:
+            raise UsageError(
+                f"{source}: host '{host.name}' has no platform: set platform on it or its group"
+            )
+        try:
+            canonical_platform(host.platform)
+        except UsageError as exc:
+            raise UsageError(f"{source}: host '{host.name}': {exc}") from None
+
+
+def _accepts(func: Callable[..., Any], name: str) -> bool:
+    parameters = inspect.signature(func).parameters
+    return name in parameters or any(p.kind is p.VAR_KEYWORD for p in parameters.values())
+
+
+def execute(name: str, options: RunOptions, stream: IO[str] | None = None) -> int:
+    """Run a runbook as the command line does and return the exit code (0, 1)."""
+    if options.plugin is not None and options.plugin not in PLUGINS:
+        raise UsageError(f"unknown plugin '{options.plugin}': use one of {', '.join(PLUGINS)}")
+    path = find_runbook(name, options.config)
+    entry = load_runbook(path)
+    nr = load_nornir(options.config)
+    nr = select_hosts(nr, options.filters, options.hosts, str(options.config))
+    validate_hosts(nr, str(options.config))
+    if options.workers is not None:
+        if options.workers < 1:
+            raise UsageError(f"--workers {options.workers}: use a positive number of workers")
+        nr = nr.with_runner(ThreadedRunner(num_workers=options.workers))
+    nr.data.dry_run = not options.commit
+    watcher = RunWatcher(stream)
+    watched = nr.with_processors([watcher])
+    kwargs: dict[str, Any] = {**options.extra}
+    for key, value in (("plugin", options.plugin), ("commit", options.commit)):
+        if _accepts(entry, key):
+            kwargs[key] = value
+    # only a runbook that can commit has a dry run to speak of
+    dry_run = _accepts(entry, "commit") and not options.commit
+    lab = Lab.from_nornir(nr) if options.lab else nullcontext()
+    started = time.monotonic()
+    with lab:
+        try:
+            results = entry(watched, **kwargs)
+        finally:
+            watcher.close()
+            nr.close_connections(on_good=True, on_failed=True)  # unwatched: not a run step
+    report = build_report(
+        path.stem,
+        results,
+        durations=watcher.durations,
+        dry_run=dry_run,
+        duration=time.monotonic() - started,
+        redact=Redactor.from_nornir(nr),
+    )
+    print_summary(report, watcher.console)
+    write_reports(report, options)
+    return report.exit_code
+
+
+def print_summary(report: RunReport, console: Console) -> None:
+    table = Table(title=f"{report.runbook}{' (dry run)' if report.dry_run else ''}")
+    for column in ("host", "status", "changed", "duration", "message"):
+        table.add_column(column, overflow="fold")
+    styles = {"ok": "green", "changed": "yellow", "failed": "red", "non-compliant": "red"}
+    for host in report.hosts:
+        style = styles.get(host.status, "")
+        table.add_row(
+            host.name,
+            f"[{style}]{host.status}[/]" if style else host.status,
+            "yes" if host.changed else "no",
+            f"{host.duration:.1f} s",
+            host.message,
+        )
+    console.print(table)
+    for host in report.hosts:
+        for step in host.steps:
+            if step.diff:
+                console.print(f"{host.name}: {step.name} diff", markup=False, style="bold")
+                console.print(_shortened(step.diff), markup=False, highlight=False)
+
+
+def _shortened(diff: str, limit: int = DIFF_LINES_SHOWN) -> str:
+    """A terminal-sized diff; the JSON and Markdown reports keep it whole."""
+    lines = diff.rstrip("\n").splitlines()
+    if len(lines) <= limit:
+        return "\n".join(lines)
+    hidden = len(lines) - limit
+    return "\n".join([*lines[:limit], f"... {hidden} more lines (whole diff in --json)"])
+
+
+def write_reports(report: RunReport, options: RunOptions) -> None:
+    outputs = ((options.json, to_json), (options.junit, to_junit), (options.markdown, to_markdown))
+    for target, render in outputs:
+        if target is None:
+            continue
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(render(report), encoding="utf-8")
+        except OSError as exc:
+            raise UsageError(f"{target}: cannot write report: {exc.strerror}") from None

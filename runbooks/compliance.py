@@ -1,0 +1,35 @@
+"""Check every selected host against ``compliance.yaml`` and its intended config.
+
+Each rule is reported per host (one JUnit case per host x rule with ``--junit``); a host that is
+not compliant makes the run exit 1. The report carries the remediation that would fix it.
+
+Run: ``nornir-pack run compliance [--lab] [--junit out.xml]`` or ``python runbooks/compliance.py``.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from nornir.core import Nornir
+from nornir.core.task import AggregatedResult
+
+from nornir_pack.cli import run_runbook_file
+from nornir_pack.tasks import check_compliance
+
+HERE = Path(__file__).parent
+
+
+def run(nr: Nornir, *, plugin: str | None = None) -> AggregatedResult:
+    """Evaluate the compliance rules on each host's running config."""
+    return nr.run(
+        task=check_compliance,
+        name="compliance",
+        rules=str(HERE / "compliance.yaml"),
+        plugin=plugin,
+        template_dir=str(HERE / "templates"),
+    )
+
+
+if __name__ == "__main__":
+    sys.exit(run_runbook_file(__file__))

@@ -1,0 +1,41 @@
+"""Deploy the intended config (rendered from ``templates/<platform>.j2``) to every selected host.
+
+A dry run unless ``commit`` is set (``--commit`` on the command line): the dry run shows each
+host's diff and touches nothing. A commit snapshots the device first, applies, verifies, and
+rolls back to the snapshot if anything fails. Running it twice changes nothing the second time.
+Settings under ``user_defined.nornir_pack`` in config.yaml:
+  deploy_mode  ``merge`` (default) or ``replace``
+
+Run: ``nornir-pack run deploy [--lab] [--commit]`` or ``python runbooks/deploy.py``.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from nornir.core import Nornir
+from nornir.core.task import AggregatedResult
+
+from nornir_pack.cli import run_runbook_file
+from nornir_pack.inventory import settings
+from nornir_pack.tasks import deploy_config
+
+TEMPLATES = Path(__file__).parent / "templates"
+
+
+def run(nr: Nornir, *, plugin: str | None = None, commit: bool = False) -> AggregatedResult:
+    """Render and deploy each host's intended config; a dry run unless ``commit``."""
+    mode = str(settings(nr).get("deploy_mode", "merge"))
+    return nr.run(
+        task=deploy_config,
+        name="deploy",
+        mode=mode,
+        plugin=plugin,
+        dry_run=not commit,
+        template_dir=str(TEMPLATES),
+    )
+
+
+if __name__ == "__main__":
+    sys.exit(run_runbook_file(__file__))
