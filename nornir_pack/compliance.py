@@ -398,7 +398,7 @@ def _check_policy(policy: Policy, running: HConfig, platform: str) -> tuple[Rule
         fix = HConfig(running.driver)
         if not compliant and policy.fix:
             change = diff.parse(policy.fix, platform)
-            fix = _remediate(running, diff.merge_config(running.deep_copy(), change, platform))
+            fix = _remediate(running, diff.merge_config(running, change, platform))
     else:
         compliant, missing = not matches, ()
         extra = tuple(_only_in(running, _without(running, matches)))
@@ -443,7 +443,8 @@ def evaluate(
     """Check one host's running config against the rules that apply to its platform.
 
     Features need the intended config and are skipped when it is None; policies only read
-    running. Secrets in lines and remediation are redacted unless ``redact=False``.
+    running. Secrets in lines and remediation are redacted unless ``redact=False``, so only
+    an unredacted report's remediation can be pushed to a device.
     """
     platform = canonical_platform(platform)
     actual = diff.parse(running, platform)
