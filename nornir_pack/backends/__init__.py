@@ -213,11 +213,24 @@ def device_errors(host: Host, plugin: str, action: str) -> Iterator[None]:
         raise
     except Exception as exc:
         drop_connection(host, plugin)
-        detail = redact(str(exc).strip().splitlines()[0] if str(exc).strip() else "", host)
-        name = type(exc).__name__
-        raise DeviceError(
-            f"{action} failed over {plugin}: {name}{': ' + detail if detail else ''}"
-        ) from None
+        raise DeviceError(f"{action} failed over {plugin}: {describe(exc, host)}") from None
+
+
+def describe(exc: BaseException, host: Host, limit: int = 400) -> str:
+    """A library exception as one line: its type and text (the device's error lines
+    included), secrets sanitised and the host's credentials redacted."""
+    lines = [line.strip() for line in str(exc).splitlines()]
+    lines = [line for line in lines if line and set(line) != {"^"}]  # drop IOS caret lines
+    try:
+        platform = host_platform(host)
+    except UsageError:
+        platform = ""
+    if platform:
+        lines = [sanitize(line, platform) for line in lines]
+    text = redact(" | ".join(lines), host)
+    if len(text) > limit:
+        text = text[: limit - 3] + "..."
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
 # ------------------------------------------------------------------ CLI backends
@@ -367,6 +380,7 @@ __all__ = [
     "Mode",
     "check_mode",
     "choose_plugin",
+    "describe",
     "device_errors",
     "drop_connection",
     "ensure_registered",

@@ -19,12 +19,12 @@ from ..platforms import host_platform, host_plugin_platform
 from . import (
     DeviceError,
     Mode,
+    describe,
     device_errors,
     drop_connection,
     ensure_registered,
     intended_config,
     open_connection,
-    redact,
     sanitize_diff,
 )
 
@@ -84,6 +84,7 @@ class NapalmBackend:
                 with device_errors(self.host, PLUGIN, "native rollback"):
                     self.driver.rollback()
                 self.committed = False
+                self.close()
             except DeviceError:
                 pass  # replaced with the snapshot below
         if normalised_diff(self.running_config(), snapshot, self.platform):
@@ -101,16 +102,21 @@ class NapalmBackend:
         drop_connection(self.host, PLUGIN)
 
     # -- NAPALM specifics
-    def candidate(self, text: str, mode: Mode) -> _Candidate:
-        """A context that loads ``text`` as the candidate and always discards it on exit."""
-        return _Candidate(self, text, mode)
+    def candidate(self, text: str, mode: Mode, *, pending: bool = False) -> _Candidate:
+        """A context that loads ``text`` as the candidate and always discards it on exit.
+
+        The connection is closed on exit too (NAPALM ios configures ``file prompt quiet``
+        for the life of its connection; closing removes it), unless ``pending``: a commit
+        awaiting its confirm must keep its session (closing aborts it on EOS).
+        """
+        return _Candidate(self, text, mode, pending)
 
     def commit(self, candidate: str, mode: Mode, revert_in: int | None = None) -> str:
         """Load, compare and commit ``candidate``; return the native diff that was committed.
 
         With ``revert_in`` the device reverts on its own unless ``confirm`` follows.
         """
-        loaded = self.candidate(candidate, mode)
+        loaded = self.candidate(candidate, mode, pending=revert_in is not None)
         with loaded as driver:
             with device_errors(self.host, PLUGIN, "comparing the candidate"):
                 native = str(driver.compare_config())
@@ -134,6 +140,7 @@ class NapalmBackend:
         """Confirm a commit made with ``revert_in``."""
         with device_errors(self.host, PLUGIN, "confirming the commit"):
             self.driver.confirm_commit()
+        self.close()
 
     def revert_now(self) -> None:
         """Revert a pending (unconfirmed) commit now instead of waiting for its timer."""
@@ -141,6 +148,7 @@ class NapalmBackend:
             if self.driver.has_pending_commit():
                 self.driver.rollback()
         self.committed = False
+        self.close()
 
     def fresh_running_config(self) -> str:
         """Read the running config over a new connection (a post-check that the device is
@@ -165,20 +173,20 @@ class NapalmBackend:
             finally:
                 connection.close()
         except Exception as exc:
-            detail = redact(str(exc).strip().splitlines()[0] if str(exc).strip() else "", self.host)
             raise DeviceError(
-                f"post-check over a new connection failed: {type(exc).__name__}: {detail}"
+                f"post-check over a new connection failed: {describe(exc, self.host)}"
             ) from None
         return clean_config(str(text), self.platform)
 
 
 class _Candidate:
-    """Loaded candidate config; discarded on exit, the connection dropped if that fails."""
+    """Loaded candidate config: discarded unless committed, then the connection closed."""
 
-    def __init__(self, backend: NapalmBackend, text: str, mode: Mode) -> None:
+    def __init__(self, backend: NapalmBackend, text: str, mode: Mode, pending: bool) -> None:
         self.backend = backend
         self.text = text
         self.mode = mode
+        self.pending = pending
         self.committed = False
 
     def __enter__(self) -> Any:
@@ -191,12 +199,15 @@ class _Candidate:
                     driver.load_merge_candidate(config=self.text)
         except DeviceError:
             self._discard()
+            self.backend.close()
             raise
         return driver
 
     def __exit__(self, *exc_info: object) -> None:
         if not self.committed:
             self._discard()
+        if not (self.committed and self.pending):
+            self.backend.close()
 
     def _discard(self) -> None:
         host = self.backend.host

@@ -70,22 +70,24 @@ def refuse_redacted(candidate: str) -> None:
 
 def roll_back(backend: ConfigBackend, snapshot: str, cause: DeviceError) -> str:
     """Restore the snapshot after a failed change; the message says what was undone."""
+    over = f" over {backend.plugin}"
+    failed = f"deploy failed{'' if over in str(cause) else over}: {cause}"
     try:
         undone = str(backend.rollback(snapshot))
     except NornirPackError as exc:
         backend.close()
         return (
-            f"deploy failed over {backend.plugin}: {cause}; ROLLBACK FAILED: {exc}; "
+            f"{failed}; ROLLBACK FAILED: {exc}; "
             "the running config may differ from the pre-change snapshot: check the device"
         )
     backend.close()
     shown = sanitize_diff(undone, backend.platform).strip()
     if not shown:
         return (
-            f"deploy failed over {backend.plugin}: {cause}; nothing had been changed; "
+            f"{failed}; nothing left to undo: "
             "running config verified equal to the pre-change snapshot"
         )
     return (
-        f"deploy failed over {backend.plugin}: {cause}; rolled back to the pre-change snapshot, "
+        f"{failed}; rolled back to the pre-change snapshot, "
         f"undoing:\n{shown}\nrunning config verified equal to the snapshot"
     )
