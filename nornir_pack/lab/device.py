@@ -8,11 +8,15 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from datetime import datetime, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..exceptions import LabConfigError
 from .config import ConfigNode, load_config, render
 from .platforms import PLATFORMS, Platform
+
+if TYPE_CHECKING:
+    from .archive import RollbackTimer
+    from .sessions import ConfigSession
 
 
 @dataclass
@@ -28,6 +32,9 @@ class Knobs:
     drop_after: int | None = None
     hang_after: int | None = None
     reject_lines: tuple[str, ...] = ()  # regexes; matching config lines are refused
+    # Real seconds in one device minute: IOS revert timers and EOS commit timers run on this
+    # clock, so a test can watch a "1 minute" revert happen in a second.
+    minute_seconds: float = 60.0
 
     @classmethod
     def from_data(cls, data: Mapping[str, Any] | None, source: str) -> Knobs:
@@ -61,6 +68,11 @@ def _coerce(key: str, value: Any) -> Any:
         seconds = float(value)
         if seconds < 0:
             raise ValueError("latency must be >= 0 seconds")
+        return seconds
+    if key == "minute_seconds":
+        seconds = float(value)
+        if seconds <= 0:
+            raise ValueError("minute_seconds must be > 0 seconds")
         return seconds
     if key == "reject_auth":
         if not isinstance(value, bool):
@@ -97,6 +109,9 @@ class Device:
     booted: float = field(default_factory=time.monotonic)
     last_change: str = ""
     last_change_user: str = "admin"
+    eapi_port: int = 0  # eAPI over HTTP, on platforms that serve it (0: a free port, recorded)
+    sessions: dict[str, ConfigSession] = field(default_factory=dict)  # EOS config sessions
+    rollback_timer: RollbackTimer | None = None  # IOS replace awaiting `configure confirm`
 
     @classmethod
     def create(
@@ -131,6 +146,20 @@ class Device:
         return self.platform.name.split("_")[0].capitalize()
 
     @property
+    def domain(self) -> str:
+        """The DNS domain the config sets (IOS ``ip domain name``, EOS ``dns domain``)."""
+        for node in self.running.children:
+            for prefix in ("ip domain name ", "ip domain-name ", "dns domain "):
+                if node.text.startswith(prefix):
+                    return node.text[len(prefix) :].strip()
+        return ""
+
+    @property
+    def fqdn(self) -> str:
+        domain = self.domain
+        return f"{self.hostname}.{domain}" if domain else self.hostname
+
+    @property
     def serial(self) -> str:
         return hashlib.sha256(self.name.encode()).hexdigest()[:11].upper()
 
@@ -163,6 +192,11 @@ class Device:
 
     def save(self) -> None:
         self.startup = self.running_text()
+
+    def replace_running(self, root: ConfigNode, user: str) -> None:
+        """Make ``root`` the running config, keeping the root node open CLI sessions edit."""
+        self.running.children[:] = root.children
+        self.touch(user)
 
     def _header(self, template: str, body: str) -> str:
         return template.format(

@@ -62,6 +62,15 @@ class Platform:
     model: str
     os_version: str
     interface_names: tuple[str, ...] = field(default=())
+    # -- files, SCP, archive and sessions (filesystem.py, scp.py, archive.py, sessions.py)
+    flash: str = "flash:"  # the default file system, as `dir` names it
+    flash_size: int = 7897796608
+    scp_server_line: str | None = None  # config line without which SCP is refused
+    copy_reply: str = "{size} bytes copied in 0.052 secs ({size} bytes/sec)"
+    json_pipe: bool = False  # `show ... | json`
+    config_exec: tuple[str, ...] = ()  # exec commands that also work in config mode
+    session_label: str | None = None  # config session prompt label; {name} = first 6 chars
+    eapi: bool = False  # serves eAPI (JSON-RPC over HTTP) on a second port
 
     def seed(self, hostname: str, index: int) -> str:
         """The default config a new device of this platform boots with."""
@@ -321,6 +330,7 @@ Current configuration : {size} bytes
 """,
     model="CSR1000V",
     os_version="17.3.4a",
+    scp_server_line="ip scp server enable",
 )
 
 # ---------------------------------------------------------------- Arista EOS
@@ -484,6 +494,12 @@ Free memory: 2481400 kB
 """,
     model="vEOS-lab",
     os_version="4.30.1F",
+    flash_size=3957878784,
+    copy_reply="Copy completed successfully.",
+    json_pipe=True,
+    config_exec=("show",),
+    session_label="config-s-{name}",
+    eapi=True,
 )
 
 PLATFORMS: dict[str, Platform] = {p.name: p for p in (IOS, EOS)}

@@ -17,6 +17,7 @@ import asyncssh
 
 from ..exceptions import LabConfigError
 from .device import Device, Knobs
+from .eapi import EapiServer, serve_eapi
 from .platforms import PLATFORMS
 from .ssh import serve
 
@@ -50,6 +51,7 @@ class Lab:
         self.devices: dict[str, Device] = {}
         self._addresses: dict[str, str] = {}
         self._acceptors: dict[str, asyncssh.SSHAcceptor] = {}
+        self._eapi: dict[str, EapiServer] = {}
         self._live: set[asyncssh.SSHServerConnection] = set()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
@@ -67,8 +69,13 @@ class Lab:
         secret: str | None = None,
         knobs: Knobs | None = None,
         config: str | None = None,
+        eapi_port: int = 0,
     ) -> Device:
-        """Add a device booted from ``config`` (default: the platform seed); serve it if running."""
+        """Add a device booted from ``config`` (default: the platform seed); serve it if running.
+
+        Platforms with eAPI (EOS) also serve it over HTTP on ``eapi_port`` (0: a free port,
+        recorded in ``device.eapi_port``).
+        """
         if name in self.devices:
             raise LabConfigError(f"device '{name}' is already in the lab: give each a unique name")
         address = address or self.address
@@ -83,6 +90,7 @@ class Lab:
             secret=password if secret is None else secret,
             knobs=knobs or Knobs(),
             index=len(self.devices),
+            eapi_port=eapi_port,
         )
         self.devices[name] = device
         self._addresses[name] = address
@@ -96,7 +104,8 @@ class Lab:
 
         The device listens on the host's hostname and port, accepts the host's username and
         password, uses the enable secret from the host's connection options and takes its
-        knobs from host data ``lab:``.
+        knobs from host data ``lab:``. EOS hosts serve eAPI on the port of their NAPALM
+        connection options (``optional_args: {transport: http, port: N}``), else a free one.
         """
         lab = cls()
         for host in nr.inventory.hosts.values():
@@ -113,6 +122,7 @@ class Lab:
                 password=host.password or "admin",
                 secret=enable_secret(host),
                 knobs=Knobs.from_data(host.get("lab"), source),
+                eapi_port=eapi_port(host),
             )
         return lab
 
@@ -182,15 +192,22 @@ class Lab:
         return asyncio.run_coroutine_threadsafe(coro, self._loop).result()
 
     async def _serve(self, device: Device) -> None:
+        address = self._addresses[device.name]
         try:
-            self._acceptors[device.name] = await serve(
-                device, self._addresses[device.name], self._live
-            )
+            self._acceptors[device.name] = await serve(device, address, self._live)
         except OSError as exc:
             raise LabConfigError(
                 f"device '{device.name}': cannot listen on "
-                f"{self._addresses[device.name]}:{device.port} ({exc.strerror}): "
-                "choose a free port"
+                f"{address}:{device.port} ({exc.strerror}): choose a free port"
+            ) from None
+        if not device.platform.eapi:
+            return
+        try:
+            self._eapi[device.name] = await serve_eapi(device, address)
+        except OSError as exc:
+            raise LabConfigError(
+                f"device '{device.name}': cannot serve eAPI on "
+                f"{address}:{device.eapi_port} ({exc.strerror}): choose a free port"
             ) from None
 
     async def _serve_all(self) -> None:
@@ -202,6 +219,9 @@ class Lab:
             raise errors[0]
 
     async def _close_all(self) -> None:
+        eapi = list(self._eapi.values())
+        self._eapi.clear()
+        await asyncio.gather(*(server.close() for server in eapi), return_exceptions=True)
         acceptors = list(self._acceptors.values())
         self._acceptors.clear()
         for acceptor in acceptors:
@@ -230,6 +250,20 @@ def enable_secret(host: Host) -> str | None:
         if value:
             return str(value)
     return None
+
+
+def eapi_port(host: Host) -> int:
+    """The eAPI port a host's NAPALM connection options name (``optional_args.port``), or 0."""
+    napalm = host.get_connection_parameters("napalm").extras or {}
+    optional_args = napalm.get("optional_args") or {}
+    if optional_args.get("transport") == "ssh":
+        return 0  # NAPALM eos over SSH: the port is the SSH port, not eAPI's
+    try:
+        return int(optional_args.get("port") or 0)
+    except (TypeError, ValueError):
+        raise LabConfigError(
+            f"inventory host '{host.name}': napalm optional_args.port must be a port number"
+        ) from None
 
 
 def _require_loopback(address: str, name: str) -> None:

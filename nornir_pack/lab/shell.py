@@ -7,9 +7,11 @@ abbreviated as on the device (``sh run``, ``wr mem``, ``conf t``).
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, Protocol
 
 from netutils.interface import canonical_interface_name
 
@@ -36,6 +38,19 @@ class Command:
     platforms: frozenset[str] | None = None  # None: every platform
 
 
+JsonView = Callable[["Shell", list[str]], dict[str, Any]]
+
+
+class SubShell(Protocol):
+    """An interpreter that takes over a session's lines, such as IOS ``tclsh``."""
+
+    def prompt(self) -> str: ...
+
+    def handle(self, line: str) -> str:
+        """The text printed after ``line``, ending in the next prompt."""
+        ...
+
+
 class Shell:
     """One CLI session on a device."""
 
@@ -46,6 +61,9 @@ class Shell:
         self.engine: ConfigEngine | None = None
         self.echo = True
         self._answer: Callable[[str], str] | None = None  # set while a question is pending
+        self.sub: SubShell | None = None  # tclsh and the like, while it runs
+        self.session: str | None = None  # EOS configuration session being edited
+        self.error_token = 0  # index of the word the last error points at (eAPI reports it)
 
     @property
     def answering(self) -> bool:
@@ -57,9 +75,15 @@ class Shell:
         return self.device.platform.name
 
     def prompt(self) -> str:
+        if self.sub is not None:
+            return self.sub.prompt()
         host = self.device.hostname
         if self.engine is not None:
-            return f"{host}({self.engine.prompt_label})#"
+            label = self.engine.prompt_label
+            session_label = self.device.platform.session_label
+            if self.session is not None and session_label:
+                label = session_label.format(name=self.session[:6]) + label[len("config") :]
+            return f"{host}({label})#"
         return f"{host}#" if self.privileged else f"{host}>"
 
     def greeting(self) -> str:
@@ -78,6 +102,8 @@ class Shell:
             answer, self._answer = self._answer, None
             self.echo = True
             return Reply(answer(line))
+        if self.sub is not None:
+            return Reply(self.sub.handle(line))
         if self.engine is not None:
             return Reply(self._config_line(line))
         return self._exec_line(line)
@@ -93,6 +119,7 @@ class Shell:
         self._answer = None
         self.echo = True
         self.engine = None
+        self.session = None
         return "\n" + self.prompt()
 
     # -- exec and privileged modes
@@ -108,10 +135,7 @@ class Shell:
         if isinstance(found, str):
             return Reply("\n" + found + self.prompt())
         rule, args = found
-        output = rule.handler(self, args)
-        if pipe:
-            output = apply_pipe(output, pipe)
-        return Reply(self._frame(output))
+        return Reply(self._frame(self._output(rule, args, pipe)))
 
     def run(self, text: str) -> str:
         """Run one command and return its output only (for exec channels and ``do``)."""
@@ -120,6 +144,27 @@ class Shell:
         if isinstance(found, str):
             return found
         rule, args = found
+        return self._output(rule, args, pipe)
+
+    def run_json(self, text: str) -> dict[str, Any] | None:
+        """The JSON view of an exec command (EOS ``| json``, eAPI), or None if it has none."""
+        words = text.split()
+        found = self._find(words) if words else ""
+        if isinstance(found, str) or found[0].words not in JSON_VIEWS:
+            return None
+        rule, args = found
+        return JSON_VIEWS[rule.words](self, args)
+
+    def error(self, kind: str, words: list[str], depth: int) -> str:
+        """The device's text for an ``invalid``, ``incomplete`` or ``ambiguous`` command."""
+        return self._error(kind, words, depth)
+
+    def _output(self, rule: Command, args: list[str], pipe: str) -> str:
+        if pipe.strip() == "json" and self.device.platform.json_pipe:
+            view = JSON_VIEWS.get(rule.words)
+            if view is None:
+                return "% This is an unconverted command\n"
+            return json.dumps(view(self, args), indent=2) + "\n"
         output = rule.handler(self, args)
         return apply_pipe(output, pipe) if pipe else output
 
@@ -131,11 +176,13 @@ class Shell:
             output += "\n"
         return "\n" + output + self.prompt()
 
-    def _find(self, words: list[str]) -> tuple[Command, list[str]] | str:
+    def _find(
+        self, words: list[str], rows: list[Command] | None = None
+    ) -> tuple[Command, list[str]] | str:
         """The command row these words select, or the device's error text."""
         rules = [
             rule
-            for rule in COMMANDS
+            for rule in (COMMANDS if rows is None else rows)
             if (rule.platforms is None or self.platform_name in rule.platforms)
             and (self.privileged or not rule.privileged)
         ]
@@ -164,6 +211,7 @@ class Shell:
 
     def _error(self, kind: str, words: list[str], depth: int) -> str:
         platform = self.device.platform
+        self.error_token = depth
         if kind == "incomplete":
             return platform.incomplete + "\n"
         if kind == "ambiguous":
@@ -184,6 +232,13 @@ class Shell:
         words = text.split()
         if words and words[0].lower() == "do" and len(words) > 1:
             return self._frame(self.run(text[len(words[0]) :]))
+        if words:
+            found = self._find(words, CONFIG_COMMANDS)
+            if not isinstance(found, str):
+                return self._frame(found[0].handler(self, found[1]))
+            if any(k.startswith(words[0].lower()) for k in self.device.platform.config_exec):
+                return self._frame(self.run(text))
+        self.error_token = 0
         if text and self.device.knobs.rejects(text):
             rejected = self._caret(" " * (len(line) - len(line.lstrip())))
             return "\n" + rejected + self.device.platform.invalid_input + "\n" + self.prompt()
@@ -195,6 +250,7 @@ class Shell:
         outcome = applied.outcome
         if outcome is Outcome.EXIT:
             self.engine = None
+            self.session = None
             return "\n" + self.prompt()
         if outcome is Outcome.BANNER_LINE:
             return "\n"
@@ -210,6 +266,7 @@ class Shell:
             return "\n" + self.prompt()
         if outcome is Outcome.INVALID:
             indent = len(line) - len(line.lstrip())
+            self.error_token = len(line.strip()[: applied.column].split())
             return (
                 "\n"
                 + self._caret(" " * (indent + applied.column))
@@ -374,7 +431,7 @@ def _show_privilege(shell: Shell, args: list[str]) -> str:
 
 
 def _show_hostname(shell: Shell, args: list[str]) -> str:
-    return f"Hostname: {shell.device.hostname}\nFQDN:     {shell.device.hostname}"
+    return f"Hostname: {shell.device.hostname}\nFQDN:     {shell.device.fqdn}"
 
 
 def _write_memory(shell: Shell, args: list[str]) -> str:
@@ -395,7 +452,7 @@ def _copy_run_start(shell: Shell, args: list[str]) -> str:
     return reply
 
 
-COMMANDS: tuple[Command, ...] = (
+COMMANDS: list[Command] = [
     Command(("enable",), _enable, privileged=False),
     Command(("disable",), _disable),
     Command(("configure", "terminal"), _configure),
@@ -410,4 +467,20 @@ COMMANDS: tuple[Command, ...] = (
     Command(("write", "memory"), _write_memory),
     Command(("write",), _write_memory, platforms=frozenset({"cisco_ios"})),
     Command(("copy", "running-config", "startup-config"), _copy_run_start),
-)
+]
+
+# Rows tried first inside configuration mode (EOS session ``commit``/``abort``, for instance).
+CONFIG_COMMANDS: list[Command] = []
+
+# JSON views of exec commands, keyed by the words of their row.
+JSON_VIEWS: dict[tuple[str, ...], JsonView] = {}
+
+
+def register(*rows: Command, config_mode: bool = False) -> None:
+    """Add command rows; the modules that simulate a feature call this when imported."""
+    (CONFIG_COMMANDS if config_mode else COMMANDS).extend(rows)
+
+
+def register_json(words: tuple[str, ...], view: JsonView) -> None:
+    """Give the row with these words a JSON view."""
+    JSON_VIEWS[words] = view
