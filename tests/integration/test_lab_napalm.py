@@ -7,13 +7,17 @@ configuration sessions. Every check reads the device's own state through ``Lab.c
 
 from __future__ import annotations
 
+import base64
 import contextlib
+import http.client
+import json
 import re
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+import paramiko
 import pytest
 from napalm import get_network_driver
 from napalm.base import NetworkDriver
@@ -22,6 +26,8 @@ from napalm.base.exceptions import (
     ReplaceConfigException,
     SessionLockedException,
 )
+from scp import SCPClient
+from scrapli import Scrapli
 
 from nornir_pack.lab import Device, Knobs, Lab
 from nornir_pack.lab.shell import Shell
@@ -264,3 +270,78 @@ def test_pending_eos_session_locks_out_another_client(lab: Lab, make_device: Dev
     finally:
         for driver in (first, second):
             driver.close()
+
+
+def test_eapi_speaks_json_rpc_with_the_real_error_shape(
+    lab: Lab, make_device: DeviceFactory
+) -> None:
+    device = make_device("arista_eos")
+
+    def post(cmds: list[Any], fmt: str = "json", password: str = PASSWORD) -> tuple[int, Any]:
+        body = json.dumps(
+            {
+                "jsonrpc": "2.0",
+                "method": "runCmds",
+                "params": {"version": 1, "cmds": cmds, "format": fmt},
+                "id": "t1",
+            }
+        )
+        token = base64.b64encode(f"admin:{password}".encode()).decode()
+        conn = http.client.HTTPConnection("127.0.0.1", device.eapi_port, timeout=10)
+        try:
+            conn.request("POST", "/command-api", body, {"Authorization": f"Basic {token}"})
+            response = conn.getresponse()
+            raw = response.read()
+            return response.status, json.loads(raw) if response.status == 200 else raw
+        finally:
+            conn.close()
+
+    assert post(["show version"], password="wrong")[0] == 401
+    status, reply = post(["enable", "show hostname", "show configuration sessions"])
+    assert status == 200
+    assert reply["result"][1] == {"hostname": device.hostname, "fqdn": device.fqdn}
+    assert reply["result"][2]["sessions"] == {}
+
+    _, reply = post(["enable", "show bogus"])
+    error = reply["error"]
+    assert error["code"] == 1002
+    assert error["message"] == "CLI command 2 of 2 'show bogus' failed: invalid command"
+    assert error["data"] == [{}, {"errors": ["Invalid input (at token 1: 'bogus')"]}]
+
+    _, reply = post(["enable", "configure session shared", "ntp server 10.0.0.42", "end"], "text")
+    assert "result" in reply
+    with Scrapli(
+        host="127.0.0.1",
+        port=device.port,
+        auth_username="admin",
+        auth_password=PASSWORD,
+        auth_secondary=SECRET,
+        auth_strict_key=False,
+        platform="arista_eos",
+        transport="system",
+    ) as conn:  # the session opened over eAPI is pending on the SSH side too
+        sessions = json.loads(conn.send_command("show configuration sessions | json").result)
+        assert sessions["sessions"]["shared"]["state"] == "pending"
+        diff = conn.send_command("show session-config named shared diffs").result
+        assert "+ntp server 10.0.0.42" in diff.splitlines()
+        assert not conn.send_command("configure session shared commit").failed
+    assert "ntp server 10.0.0.42" in lab.call(device.running_text)
+
+
+def test_scp_get_returns_what_put_stored(
+    lab: Lab, make_device: DeviceFactory, tmp_path: Any
+) -> None:
+    device = make_device("cisco_ios")
+    source = tmp_path / "upload.txt"
+    source.write_text("hostname from-scp\n")
+    client = paramiko.SSHClient()
+    client.set_missing_host_key_policy(paramiko.AutoAddPolicy())
+    client.connect("127.0.0.1", device.port, "admin", PASSWORD, look_for_keys=False)
+    try:
+        with SCPClient(client.get_transport()) as scp:
+            scp.put(str(source), "flash:/stored.txt")
+            assert lab.call(lambda: device.files["stored.txt"]) == b"hostname from-scp\n"
+            scp.get("flash:/stored.txt", str(tmp_path / "back.txt"))
+        assert (tmp_path / "back.txt").read_text() == "hostname from-scp\n"
+    finally:
+        client.close()
