@@ -29,9 +29,10 @@ class _Parser(argparse.ArgumentParser):
 def _lab_up(args: argparse.Namespace) -> int:
     from .inventory import load_nornir
     from .lab import Lab
+    from .lab.server import state_dir_for
 
     nr = load_nornir(args.config)
-    lab = Lab.from_nornir(nr)
+    lab = Lab.from_nornir(nr, state_dir=state_dir_for(Path(args.config)))
     if not lab.devices:
         raise UsageError(
             f"{args.config}: no inventory host has a platform the lab simulates "
@@ -55,6 +56,17 @@ def _lab_up(args: argparse.Namespace) -> int:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
     print("lab stopped", flush=True)
+    return EXIT_OK
+
+
+def _lab_reset(args: argparse.Namespace) -> int:
+    import shutil
+
+    from .lab.server import state_dir_for
+
+    folder = state_dir_for(Path(args.config))
+    shutil.rmtree(folder, ignore_errors=True)
+    print(f"lab reset: devices of {args.config} boot from their seed configs again")
     return EXIT_OK
 
 
@@ -142,6 +154,9 @@ def build_parser() -> argparse.ArgumentParser:
     up = lab_commands.add_parser("up", help="serve the inventory's devices until Ctrl-C")
     up.add_argument("-c", "--config", default="config.yaml", help="Nornir config file")
     up.set_defaults(handler=_lab_up)
+    reset = lab_commands.add_parser("reset", help="forget the configs lab devices saved")
+    reset.add_argument("-c", "--config", default="config.yaml", help="Nornir config file")
+    reset.set_defaults(handler=_lab_reset)
     return parser
 
 

@@ -8,9 +8,11 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..exceptions import LabConfigError
+from ..files import write_atomic
 from .config import ConfigNode, load_config, render
 from .platforms import PLATFORMS, Platform
 
@@ -109,6 +111,8 @@ class Device:
     booted: float = field(default_factory=time.monotonic)
     last_change: str = ""
     last_change_user: str = "admin"
+    # Where `write memory` keeps the startup config, so the device boots from it next time.
+    state_file: Path | None = None
     eapi_port: int = 0  # eAPI over HTTP, on platforms that serve it (0: a free port, recorded)
     sessions: dict[str, ConfigSession] = field(default_factory=dict)  # EOS config sessions
     rollback_timer: RollbackTimer | None = None  # IOS replace awaiting `configure confirm`
@@ -126,6 +130,8 @@ class Device:
             )
         device = cls(name=name, platform=spec, **settings)
         text = config if config is not None else spec.seed(name, device.index)
+        if device.state_file is not None and device.state_file.is_file():
+            text = device.state_file.read_text(encoding="utf-8")  # boot from the saved config
         root, errors = load_config(spec, text)
         if errors:
             bad = errors[0]
@@ -191,7 +197,10 @@ class Device:
         return self.platform.copy_asks_destination and not quiet
 
     def save(self) -> None:
+        """``write memory``: the running config becomes the startup config (and survives)."""
         self.startup = self.running_text()
+        if self.state_file is not None:
+            write_atomic(self.state_file, self.startup)
 
     def replace_running(self, root: ConfigNode, user: str) -> None:
         """Make ``root`` the running config, keeping the root node open CLI sessions edit."""

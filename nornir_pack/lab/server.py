@@ -10,6 +10,7 @@ import asyncio
 import ipaddress
 import threading
 from collections.abc import Callable, Coroutine, Mapping
+from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -46,8 +47,11 @@ class Lab:
     ...     # connect any SSH client to 127.0.0.1:r1.port
     """
 
-    def __init__(self, address: str = "127.0.0.1") -> None:
+    def __init__(self, address: str = "127.0.0.1", state_dir: Path | None = None) -> None:
+        """``state_dir``: where devices keep their saved startup configs across lab runs
+        (None: every run boots from the seed)."""
         self.address = address
+        self.state_dir = state_dir
         self.devices: dict[str, Device] = {}
         self._addresses: dict[str, str] = {}
         self._acceptors: dict[str, asyncssh.SSHAcceptor] = {}
@@ -91,6 +95,7 @@ class Lab:
             knobs=knobs or Knobs(),
             index=len(self.devices),
             eapi_port=eapi_port,
+            state_file=self.state_dir / f"{name}.cfg" if self.state_dir else None,
         )
         self.devices[name] = device
         self._addresses[name] = address
@@ -99,7 +104,7 @@ class Lab:
         return device
 
     @classmethod
-    def from_nornir(cls, nr: Nornir) -> Lab:
+    def from_nornir(cls, nr: Nornir, state_dir: Path | None = None) -> Lab:
         """A lab serving every inventory host whose platform it simulates, as the host says.
 
         The device listens on the host's hostname and port, accepts the host's username and
@@ -107,7 +112,7 @@ class Lab:
         knobs from host data ``lab:``. EOS hosts serve eAPI on the port of their NAPALM
         connection options (``optional_args: {transport: http, port: N}``), else a free one.
         """
-        lab = cls()
+        lab = cls(state_dir=state_dir)
         for host in nr.inventory.hosts.values():
             platform = PLATFORM_ALIASES.get(host.platform or "")
             if platform is None:
@@ -234,6 +239,14 @@ class Lab:
         for task in pending:
             task.cancel()
         await asyncio.gather(*pending, return_exceptions=True)
+
+
+STATE_DIR_NAME = ".nornir-pack-lab"
+
+
+def state_dir_for(config_file: Path) -> Path:
+    """Where a lab served from this Nornir config keeps its devices' saved configs."""
+    return config_file.resolve().parent / STATE_DIR_NAME
 
 
 def enable_secret(host: Host) -> str | None:

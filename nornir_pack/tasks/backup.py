@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import difflib
-import os
 import subprocess
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -14,21 +12,7 @@ from nornir.core.task import AggregatedResult, Result, Task
 from ..backends import for_host
 from ..diff import sanitize
 from ..exceptions import NornirPackError, UsageError
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write through a temporary file in the same folder, so a reader never sees half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
-            stream.write(text)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+from ..files import write_atomic
 
 
 def backup_path(backup_dir: str | Path, host_name: str) -> Path:
