@@ -151,6 +151,11 @@ def build_report(
     return RunReport(runbook=runbook, dry_run=dry_run, duration=duration, hosts=hosts)
 
 
+def host_status(multi: MultiResult) -> str:
+    """One host's status as every report shows it: ok, changed, failed or non-compliant."""
+    return _host_report("", multi, 0.0, Redactor()).status
+
+
 def _steps_of(multi: MultiResult) -> list[Result]:
     """The results worth reporting: the subtasks of a grouped runbook task, or the task itself.
 

@@ -33,6 +33,7 @@ from .backends import PLUGINS
 from .exceptions import UsageError
 from .inventory import load_nornir
 from .lab import Lab
+from .lab.server import state_dir_for
 from .platforms import canonical_platform
 from .report import Redactor, RunReport, build_report, to_json, to_junit, to_markdown
 from .runner import RunWatcher
@@ -158,7 +159,7 @@ def execute(name: str, options: RunOptions, stream: IO[str] | None = None) -> in
             kwargs[key] = value
     # only a runbook that can commit has a dry run to speak of
     dry_run = _accepts(entry, "commit") and not options.commit
-    lab = Lab.from_nornir(nr) if options.lab else nullcontext()
+    lab = Lab.from_nornir(nr, state_dir_for(options.config)) if options.lab else nullcontext()
     started = time.monotonic()
     with lab:
         try:

@@ -12,9 +12,12 @@ import threading
 import time
 from typing import IO, TYPE_CHECKING
 
-from rich.console import Console
+from rich.console import Console, Group
 from rich.live import Live
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+
+from .report import host_status
 
 if TYPE_CHECKING:
     from nornir.core.inventory import Host
@@ -33,15 +36,26 @@ class RunWatcher:
         self._lock = threading.Lock()
         self._task_name = ""
         self._display: Live | None = None
+        self._bar = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=self.console,
+        )
+        self._bar_task = self._bar.add_task("hosts", total=0)
 
     # -- Nornir processor protocol
     def task_started(self, task: Task) -> None:
         with self._lock:
             self._task_name = task.name
             for name in task.nornir.inventory.hosts:
-                self.status.setdefault(name, "waiting")
+                self.status[name] = "waiting"
+            self._bar.reset(
+                self._bar_task, total=len(task.nornir.inventory.hosts), description=task.name
+            )
         if self.live and self._display is None:
-            self._display = Live(self._table(), console=self.console, refresh_per_second=8)
+            self._display = Live(self._view(), console=self.console, refresh_per_second=8)
             self._display.start()
 
     def task_completed(self, task: Task, result: AggregatedResult) -> None:
@@ -58,8 +72,9 @@ class RunWatcher:
             started = self._started.pop((task.name, host.name), time.monotonic())
             elapsed = time.monotonic() - started
             self.durations[host.name] = self.durations.get(host.name, 0.0) + elapsed
-            outcome = "failed" if result.failed else "changed" if result.changed else "ok"
+            outcome = host_status(result)
             self.status[host.name] = f"{task.name}: {outcome}"
+            self._bar.advance(self._bar_task)
         if not self.live:
             self.console.print(f"{host.name}: {task.name} {outcome} ({elapsed:.1f} s)")
         self._refresh()
@@ -75,18 +90,20 @@ class RunWatcher:
     # -- display
     def close(self) -> None:
         if self._display is not None:
-            self._display.update(self._table())
+            self._display.update(self._view())
             self._display.stop()
             self._display = None
 
     def _refresh(self) -> None:
         if self._display is not None:
-            self._display.update(self._table())
+            self._display.update(self._view())
+
+    def _view(self) -> Group:
+        return Group(self._bar.get_renderable(), self._table())
 
     def _table(self) -> Table:
         with self._lock:
-            done = sum(s.endswith((": ok", ": changed", ": failed")) for s in self.status.values())
-            table = Table(title=f"{self._task_name}: {done}/{len(self.status)} hosts done")
+            table = Table()
             table.add_column("host")
             table.add_column("status")
             for name, status in sorted(self.status.items()):

@@ -15,6 +15,7 @@ from nornir.core import Nornir
 from nornir.core.task import AggregatedResult
 
 from nornir_pack.cli import run_runbook_file
+from nornir_pack.compliance import load_rules
 from nornir_pack.tasks import check_compliance
 
 HERE = Path(__file__).parent
@@ -22,10 +23,12 @@ HERE = Path(__file__).parent
 
 def run(nr: Nornir, *, plugin: str | None = None) -> AggregatedResult:
     """Evaluate the compliance rules on each host's running config."""
+    rules = HERE / "compliance.yaml"
+    load_rules(rules)  # a malformed rules file is a usage error, before any device is touched
     return nr.run(
         task=check_compliance,
         name="compliance",
-        rules=str(HERE / "compliance.yaml"),
+        rules=str(rules),
         plugin=plugin,
         template_dir=str(HERE / "templates"),
     )
