@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import itertools
+import shutil
+import socket
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from nornir_pack.lab import Device, Lab
 
+REPO = Path(__file__).resolve().parents[1]
 PASSWORD = "lab-password"
 SECRET = "lab-enable"
 
@@ -35,3 +40,29 @@ def make_device(lab: Lab) -> DeviceFactory:
         return lab.add_device(name, platform, **settings)
 
     return factory
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A copy of the repository's config, inventory and runbooks, on free ports."""
+    shutil.copy(REPO / "config.yaml", tmp_path / "config.yaml")
+    shutil.copytree(REPO / "inventory", tmp_path / "inventory")
+    shutil.copytree(
+        REPO / "runbooks", tmp_path / "runbooks", ignore=shutil.ignore_patterns("__pycache__")
+    )
+    hosts_file = tmp_path / "inventory" / "hosts.yaml"
+    hosts = yaml.safe_load(hosts_file.read_text())
+    for host in hosts.values():
+        host["port"] = free_port()
+        napalm = host.get("connection_options", {}).get("napalm", {})
+        if "optional_args" in napalm.get("extras", {}):
+            napalm["extras"]["optional_args"]["port"] = free_port()
+    hosts_file.write_text(yaml.safe_dump(hosts))
+    return tmp_path
