@@ -29,7 +29,7 @@ from nornir.plugins.runners import ThreadedRunner
 from rich.console import Console
 from rich.table import Table
 
-from .backends import PLUGINS
+from .backends import CLI_PLATFORMS, PLUGINS
 from .exceptions import UsageError
 from .inventory import load_nornir
 from .lab import Lab
@@ -127,9 +127,14 @@ def validate_hosts(nr: Nornir, source: str) -> None:
                 f"{source}: host '{host.name}' has no platform: set platform on it or its group"
             )
         try:
-            canonical_platform(host.platform)
+            platform = canonical_platform(host.platform)
         except UsageError as exc:
             raise UsageError(f"{source}: host '{host.name}': {exc}") from None
+        if platform not in CLI_PLATFORMS:
+            raise UsageError(
+                f"{source}: host '{host.name}': platform '{host.platform}' has no nornir-pack "
+                f"backend yet: use one of {', '.join(sorted(CLI_PLATFORMS))}"
+            )
 
 
 def _accepts(func: Callable[..., Any], name: str) -> bool:

@@ -50,8 +50,18 @@ def test_backup_writes_a_file_for_every_lab_host_without_secrets(project: Path) 
 def test_compliance_junit_has_a_case_per_host_and_rule_and_exits_1(project: Path) -> None:
     junit = project / "out.xml"
     markdown = project / "summary.md"
+    report = project / "report.json"
     result = nornir_pack(
-        project, "run", "compliance", "--lab", "--junit", str(junit), "--markdown", str(markdown)
+        project,
+        "run",
+        "compliance",
+        "--lab",
+        "--junit",
+        str(junit),
+        "--markdown",
+        str(markdown),
+        "--json",
+        str(report),
     )
     assert result.returncode == 1, result.stderr
     suite = ET.parse(junit).getroot().find("testsuite")
@@ -74,7 +84,7 @@ def test_compliance_junit_has_a_case_per_host_and_rule_and_exits_1(project: Path
     assert failure is not None
     assert "10.0.0.2" in failure.attrib["message"]  # missing server
     assert "10.0.0.99" in failure.attrib["message"]  # extra server
-    for output in (junit.read_text(), markdown.read_text(), result.stdout):
+    for output in (junit.read_text(), markdown.read_text(), report.read_text(), result.stdout):
         assert not [s for s in SECRETS if s in output]
     assert "| r1 | non-compliant |" in markdown.read_text()
 
@@ -136,10 +146,10 @@ def test_missing_template_variable_fails_only_that_host(project: Path) -> None:
     assert {statuses[h]["status"] for h in ("r1", "sw1", "sw2")} == {"ok"}
 
 
-def _unsupported_platform(project: Path) -> None:
+def _unsupported_platform(project: Path, platform: str = "commodore64") -> None:
     hosts_file = project / "inventory" / "hosts.yaml"
     hosts = yaml.safe_load(hosts_file.read_text())
-    hosts["r1"]["platform"] = "commodore64"
+    hosts["r1"]["platform"] = platform
     hosts_file.write_text(yaml.safe_dump(hosts))
 
 
@@ -151,6 +161,7 @@ def _unsupported_platform(project: Path) -> None:
         (["run", "nosuchbook"], None, "unknown runbook 'nosuchbook'"),
         (["run", "backup", "--plugin", "telnet"], None, "invalid choice: 'telnet'"),
         (["run", "backup"], "platform", "platform 'commodore64'"),
+        (["run", "backup"], "nxos", "platform 'cisco_nxos' has no nornir-pack backend"),
         (["run", "compliance"], "bad-rules", "compliance.yaml"),
         (["inventory"], "platform", "commodore64"),
     ],
@@ -162,6 +173,8 @@ def test_bad_input_is_one_line_exit_2_no_traceback(
         (project / "inventory" / "groups.yaml").write_text("ios: {platform: [cisco_ios\n")
     if prepare == "platform":
         _unsupported_platform(project)
+    if prepare == "nxos":
+        _unsupported_platform(project, "cisco_nxos")
     if prepare == "bad-rules":
         (project / "runbooks" / "compliance.yaml").write_text("features:\n  - name: ntp\n")
     result = (
