@@ -5,51 +5,23 @@ from __future__ import annotations
 import time
 
 import pytest
-from netmiko import ConnectHandler
 from netmiko.exceptions import ConfigInvalidException, NetmikoAuthenticationException, ReadTimeout
 from scrapli import Scrapli
 from scrapli.exceptions import ScrapliAuthenticationFailed, ScrapliConnectionError, ScrapliTimeout
 
-from nornir_pack.lab import Device, Knobs, Lab
-from tests.conftest import PASSWORD, SECRET, DeviceFactory
+from nornir_pack.lab import Knobs, Lab
+from tests.conftest import DeviceFactory
+from tests.lab_clients import netmiko_connect, scrapli_options
 
 # Generous bound for "fails within its timeout": the point is that it does not hang forever.
 SLACK = 10.0
-
-
-def netmiko_session(device: Device, **extra: object) -> object:
-    return ConnectHandler(
-        device_type=device.platform.name,
-        host="127.0.0.1",
-        port=device.port,
-        username="admin",
-        password=PASSWORD,
-        secret=SECRET,
-        **extra,
-    )
-
-
-def scrapli_session(device: Device, transport: str = "system", timeout: float = 10) -> Scrapli:
-    return Scrapli(
-        host="127.0.0.1",
-        port=device.port,
-        auth_username="admin",
-        auth_password=PASSWORD,
-        auth_secondary=SECRET,
-        auth_strict_key=False,
-        platform="cisco_iosxe" if device.platform.name == "cisco_ios" else "arista_eos",
-        transport=transport,
-        timeout_socket=timeout,
-        timeout_transport=timeout,
-        timeout_ops=timeout,
-    )
 
 
 @pytest.mark.parametrize("platform", ["cisco_ios", "arista_eos"])
 def test_latency_delays_every_command(make_device: DeviceFactory, platform: str) -> None:
     latency = 0.4
     device = make_device(platform, knobs=Knobs(latency=latency))
-    with scrapli_session(device) as conn:
+    with Scrapli(**scrapli_options(device)) as conn:
         commands = ["show version", "show privilege", "show running-config | include hostname"]
         started = time.monotonic()
         responses = conn.send_commands(commands)
@@ -61,10 +33,10 @@ def test_latency_delays_every_command(make_device: DeviceFactory, platform: str)
 def test_reject_auth_raises_each_clients_auth_error(make_device: DeviceFactory) -> None:
     device = make_device("cisco_ios", knobs=Knobs(reject_auth=True))
     with pytest.raises(NetmikoAuthenticationException):
-        netmiko_session(device)
+        netmiko_connect(device)
     for transport in ("system", "paramiko"):
         with pytest.raises(ScrapliAuthenticationFailed):
-            scrapli_session(device, transport).open()
+            Scrapli(**scrapli_options(device, transport=transport)).open()
 
 
 @pytest.mark.parametrize("platform", ["cisco_ios", "arista_eos"])
@@ -73,7 +45,7 @@ def test_dropped_connection_fails_netmiko_within_its_timeout(
 ) -> None:
     # netmiko's login sends terminal width, terminal length and enable: three commands
     device = make_device(platform, knobs=Knobs(drop_after=3))
-    conn = netmiko_session(device)
+    conn = netmiko_connect(device)
     conn.enable()  # type: ignore[attr-defined]
     started = time.monotonic()
     with pytest.raises(ReadTimeout):
@@ -84,7 +56,7 @@ def test_dropped_connection_fails_netmiko_within_its_timeout(
 def test_dropped_connection_fails_scrapli_with_its_error(make_device: DeviceFactory) -> None:
     # scrapli's login on IOS-XE: enable, terminal length, terminal width
     device = make_device("cisco_ios", knobs=Knobs(drop_after=3))
-    conn = scrapli_session(device, "system", timeout=5)
+    conn = Scrapli(**scrapli_options(device, transport="system", timeout=5))
     conn.open()
     try:
         with pytest.raises(ScrapliConnectionError):
@@ -97,7 +69,7 @@ def test_dropped_connection_fails_scrapli_with_its_error(make_device: DeviceFact
 def test_stopped_device_times_out_scrapli(make_device: DeviceFactory, transport: str) -> None:
     # scrapli's login on EOS: enable, terminal length, terminal width
     device = make_device("arista_eos", knobs=Knobs(hang_after=3))
-    conn = scrapli_session(device, transport, timeout=2)
+    conn = Scrapli(**scrapli_options(device, transport=transport, timeout=2))
     conn.open()
     started = time.monotonic()
     try:
@@ -111,7 +83,7 @@ def test_stopped_device_times_out_scrapli(make_device: DeviceFactory, transport:
 
 def test_stopped_device_times_out_netmiko(make_device: DeviceFactory) -> None:
     device = make_device("cisco_ios", knobs=Knobs(hang_after=3))
-    conn = netmiko_session(device)
+    conn = netmiko_connect(device)
     conn.enable()  # type: ignore[attr-defined]
     with pytest.raises(ReadTimeout):
         conn.send_command("show version", read_timeout=2)  # type: ignore[attr-defined]
@@ -122,7 +94,7 @@ def test_rejected_config_line_is_refused_and_changes_nothing(
 ) -> None:
     device = make_device("cisco_ios", knobs=Knobs(reject_lines=(r"^ntp server 192\.0\.2\.",)))
     before = lab.call(device.running_text)
-    conn = netmiko_session(device)
+    conn = netmiko_connect(device)
     conn.enable()  # type: ignore[attr-defined]
     with pytest.raises(ConfigInvalidException):
         conn.send_config_set(  # type: ignore[attr-defined]

@@ -32,6 +32,7 @@ from scrapli import Scrapli
 from nornir_pack.lab import Device, Knobs, Lab
 from nornir_pack.lab.shell import Shell
 from tests.conftest import PASSWORD, SECRET, DeviceFactory
+from tests.lab_clients import scrapli_options
 
 # One NAPALM flavour per id: (lab platform, driver, extra optional_args)
 FLAVOURS = {
@@ -311,14 +312,7 @@ def test_eapi_speaks_json_rpc_with_the_real_error_shape(
     _, reply = post(["enable", "configure session shared", "ntp server 10.0.0.42", "end"], "text")
     assert "result" in reply
     with Scrapli(
-        host="127.0.0.1",
-        port=device.port,
-        auth_username="admin",
-        auth_password=PASSWORD,
-        auth_secondary=SECRET,
-        auth_strict_key=False,
-        platform="arista_eos",
-        transport="system",
+        **scrapli_options(device)
     ) as conn:  # the session opened over eAPI is pending on the SSH side too
         sessions = json.loads(conn.send_command("show configuration sessions | json").result)
         assert sessions["sessions"]["shared"]["state"] == "pending"

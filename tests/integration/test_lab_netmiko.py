@@ -5,25 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from netmiko import BaseConnection, ConnectHandler
+from netmiko import BaseConnection
 from netmiko.exceptions import ConfigInvalidException
 
 from nornir_pack.lab import Device, Lab
-from tests.conftest import PASSWORD, SECRET, DeviceFactory
+from tests.conftest import DeviceFactory
+from tests.lab_clients import netmiko_connect
 
 PLATFORMS = ["cisco_ios", "arista_eos"]
-
-
-def connect(device: Device, device_type: str, **extra: object) -> BaseConnection:
-    return ConnectHandler(
-        device_type=device_type,
-        host="127.0.0.1",
-        port=device.port,
-        username="admin",
-        password=PASSWORD,
-        secret=SECRET,
-        **extra,
-    )
 
 
 @pytest.fixture(params=PLATFORMS)
@@ -31,7 +20,7 @@ def session(
     request: pytest.FixtureRequest, make_device: DeviceFactory
 ) -> Iterator[tuple[BaseConnection, Device]]:
     device = make_device(request.param)
-    conn = connect(device, request.param)
+    conn = netmiko_connect(device)
     yield conn, device
     conn.disconnect()
 
@@ -81,7 +70,7 @@ def test_invalid_config_line_raises_with_error_pattern(
 
 def test_hostname_change_moves_the_prompt(make_device: DeviceFactory) -> None:
     device = make_device("cisco_ios")
-    conn = connect(device, "cisco_ios")
+    conn = netmiko_connect(device)
     try:
         conn.enable()
         conn.send_config_set(["hostname edge-9"], exit_config_mode=False)

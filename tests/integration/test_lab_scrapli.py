@@ -3,32 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
 
 import pytest
 from scrapli import AsyncScrapli, Scrapli
 
-from nornir_pack.lab import Device, Lab
-from tests.conftest import PASSWORD, SECRET, DeviceFactory
+from nornir_pack.lab import Lab
+from tests.conftest import DeviceFactory
+from tests.lab_clients import scrapli_options
 
 # scrapli's platform name -> the lab's
 PLATFORMS = {"cisco_iosxe": "cisco_ios", "arista_eos": "arista_eos"}
-
-
-def options(device: Device, platform: str, transport: str) -> dict[str, Any]:
-    return {
-        "host": "127.0.0.1",
-        "port": device.port,
-        "auth_username": "admin",
-        "auth_password": PASSWORD,
-        "auth_secondary": SECRET,
-        "auth_strict_key": False,
-        "platform": platform,
-        "transport": transport,
-        "timeout_socket": 10,
-        "timeout_transport": 10,
-        "timeout_ops": 10,
-    }
 
 
 @pytest.mark.parametrize("transport", ["system", "paramiko"])
@@ -37,7 +21,7 @@ def test_sync_transports(
     lab: Lab, make_device: DeviceFactory, platform: str, transport: str
 ) -> None:
     device = make_device(PLATFORMS[platform])
-    with Scrapli(**options(device, platform, transport)) as conn:
+    with Scrapli(**scrapli_options(device, transport=transport)) as conn:
         version = conn.send_command("show version")
         assert not version.failed
         assert device.serial in version.result
@@ -66,7 +50,7 @@ def test_async_asyncssh_transport(lab: Lab, make_device: DeviceFactory, platform
     device = make_device(PLATFORMS[platform])
 
     async def exercise() -> None:
-        async with AsyncScrapli(**options(device, platform, "asyncssh")) as conn:
+        async with AsyncScrapli(**scrapli_options(device, transport="asyncssh")) as conn:
             change = await conn.send_configs(["interface Loopback0", "description async change"])
             assert not change.failed
             verify = await conn.send_command("show running-config | include async change")

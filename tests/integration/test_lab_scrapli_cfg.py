@@ -7,7 +7,8 @@ from scrapli import Scrapli
 from scrapli_cfg import ScrapliCfg
 
 from nornir_pack.lab import Lab
-from tests.conftest import PASSWORD, SECRET, DeviceFactory
+from tests.conftest import DeviceFactory
+from tests.lab_clients import scrapli_options
 
 PLATFORMS = {"cisco_iosxe": "cisco_ios", "arista_eos": "arista_eos"}
 UPLINK = "description Uplink to core"
@@ -16,17 +17,7 @@ UPLINK = "description Uplink to core"
 @pytest.mark.parametrize("platform", list(PLATFORMS))
 def test_replace_diff_commit(lab: Lab, make_device: DeviceFactory, platform: str) -> None:
     device = make_device(PLATFORMS[platform])
-    conn = Scrapli(
-        host="127.0.0.1",
-        port=device.port,
-        auth_username="admin",
-        auth_password=PASSWORD,
-        auth_secondary=SECRET,
-        auth_strict_key=False,
-        platform=platform,
-        transport="system",
-        timeout_ops=20,
-    )
+    conn = Scrapli(**scrapli_options(device, timeout_ops=20))
     with conn, ScrapliCfg(conn=conn) as cfg:
         running = cfg.get_config().result
         assert UPLINK in running

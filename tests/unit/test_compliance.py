@@ -9,7 +9,6 @@ and review the diff before committing.
 from __future__ import annotations
 
 import json
-import os
 import re
 from pathlib import Path
 from typing import Any
@@ -23,24 +22,11 @@ from nornir_pack import diff
 from nornir_pack.compliance import Rules, evaluate, load_rules, parse_rules
 from nornir_pack.exceptions import UsageError
 from nornir_pack.lab.platforms import PLATFORMS as LAB
+from tests.unit.golden_files import GOLDEN, PLATFORMS, check_golden, golden
 
 ROOT = Path(__file__).parents[2]
 RUNBOOK_RULES = ROOT / "runbooks" / "compliance.yaml"
 TEMPLATES = ROOT / "runbooks" / "templates"
-GOLDEN = Path(__file__).parent / "golden"
-PLATFORMS = ("cisco_ios", "arista_eos")
-UPDATE = os.environ.get("NORNIR_PACK_UPDATE_GOLDEN") == "1"
-
-
-def golden(platform: str, name: str) -> str:
-    return (GOLDEN / platform / name).read_text()
-
-
-def check_golden(platform: str, name: str, actual: str) -> None:
-    path = GOLDEN / platform / name
-    if UPDATE:
-        path.write_text(actual)
-    assert actual == path.read_text()
 
 
 def render(platform: str, host: Host, **options: Any) -> str:

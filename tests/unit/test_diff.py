@@ -7,17 +7,11 @@ Regenerate with NORNIR_PACK_UPDATE_GOLDEN=1 and review the diff before committin
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import pytest
 
 from nornir_pack import diff
 from nornir_pack.exceptions import UsageError
-
-GOLDEN = Path(__file__).parent / "golden"
-PLATFORMS = ("cisco_ios", "arista_eos")
-UPDATE = os.environ.get("NORNIR_PACK_UPDATE_GOLDEN") == "1"
+from tests.unit.golden_files import PLATFORMS, check_golden, golden
 
 # Every secret in the lab seeds, as it appears there.
 SEED_SECRETS = {
@@ -34,17 +28,6 @@ SEED_SECRETS = {
         "Sup3rS3cretRW",
     ),
 }
-
-
-def golden(platform: str, name: str) -> str:
-    return (GOLDEN / platform / name).read_text()
-
-
-def check_golden(platform: str, name: str, actual: str) -> None:
-    path = GOLDEN / platform / name
-    if UPDATE:
-        path.write_text(actual)
-    assert actual == path.read_text()
 
 
 def target(platform: str) -> str:
