@@ -8,72 +8,19 @@ so a password that leaked into a device message or a diff never reaches a report
 from __future__ import annotations
 
 import json
-import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .compliance import ComplianceReport
+from .redaction import Redactor
 
 if TYPE_CHECKING:
-    from nornir.core import Nornir
     from nornir.core.task import AggregatedResult, MultiResult, Result
-
-REDACTED = "<redacted>"
-# Inventory keys whose values are secrets, wherever they appear (extras, optional_args, data).
-SECRET_KEYS = re.compile(r"pass(word)?|secret|auth_secondary|community|token|api_?key", re.I)
-MIN_SECRET_LENGTH = 3  # shorter values would redact ordinary words
 
 STATUS_OK, STATUS_CHANGED, STATUS_FAILED = "ok", "changed", "failed"
 STATUS_NONCOMPLIANT, STATUS_SKIPPED = "non-compliant", "skipped"
-
-
-class Redactor:
-    """Replaces known secret values in any text."""
-
-    def __init__(self, secrets: Iterable[str] = ()) -> None:
-        values = {s for s in secrets if isinstance(s, str) and len(s) >= MIN_SECRET_LENGTH}
-        # longest first, so a secret that contains another is replaced whole
-        ordered = sorted(values, key=len, reverse=True)
-        self._pattern = re.compile("|".join(map(re.escape, ordered))) if ordered else None
-
-    @classmethod
-    def from_nornir(cls, nr: Nornir) -> Redactor:
-        """Every password and secret of the inventory: hosts, groups and defaults."""
-        inventory = nr.inventory
-        elements: list[Any] = [*inventory.hosts.values(), *inventory.groups.values()]
-        elements.append(inventory.defaults)
-        secrets: list[str] = []
-        for element in elements:
-            secrets.append(object.__getattribute__(element, "password") or "")
-            for options in element.connection_options.values():
-                secrets.append(object.__getattribute__(options, "password") or "")
-                secrets.extend(_secret_values(options.extras or {}))
-            secrets.extend(_secret_values(element.data or {}))
-        return cls(secrets)
-
-    def __call__(self, text: str) -> str:
-        if self._pattern is None or not text:
-            return text
-        return self._pattern.sub(REDACTED, text)
-
-
-def _secret_values(data: Mapping[str, Any], secret: bool = False) -> list[str]:
-    found: list[str] = []
-    for key, value in data.items():
-        is_secret = secret or bool(SECRET_KEYS.search(str(key)))
-        if isinstance(value, Mapping):
-            found.extend(_secret_values(value, is_secret))
-        elif isinstance(value, (list, tuple)):
-            for item in value:
-                if isinstance(item, Mapping):
-                    found.extend(_secret_values(item, is_secret))
-                elif is_secret and item is not None:
-                    found.append(str(item))
-        elif is_secret and value is not None:
-            found.append(str(value))
-    return found
 
 
 @dataclass(frozen=True)

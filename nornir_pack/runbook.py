@@ -35,7 +35,8 @@ from .inventory import load_nornir
 from .lab import Lab
 from .lab.server import state_dir_for
 from .platforms import canonical_platform
-from .report import Redactor, RunReport, build_report, to_json, to_junit, to_markdown
+from .redaction import Redactor
+from .report import RunReport, build_report, to_json, to_junit, to_markdown
 from .runner import RunWatcher
 
 ENTRY = "run"

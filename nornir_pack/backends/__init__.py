@@ -20,6 +20,7 @@ from nornir.core.plugins.connections import ConnectionPluginRegister
 from ..diff import clean_config, merge, normalised_diff, remediation, sanitize
 from ..exceptions import NornirPackError, UsageError
 from ..platforms import host_platform, host_plugin_platform
+from ..redaction import Redactor
 
 if TYPE_CHECKING:
     from nornir.core.configuration import Config
@@ -186,22 +187,9 @@ def drop_connection(host: Host, plugin: str) -> None:
         return
 
 
-def secret_values(host: Host) -> list[str]:
-    """The credential values a message about this host must never show."""
-    values = [host.password or ""]
-    for plugin in PLUGINS:
-        extras = host.get_connection_parameters(plugin).extras or {}
-        optional = extras.get("optional_args") or {}
-        values += [str(extras.get("secret") or ""), str(extras.get("auth_secondary") or "")]
-        values += [str(optional.get("secret") or "")]
-    return sorted({v for v in values if len(v) >= 3}, key=len, reverse=True)
-
-
 def redact(text: str, host: Host) -> str:
     """``text`` with the host's passwords and secrets replaced by ``<redacted>``."""
-    for value in secret_values(host):
-        text = text.replace(value, "<redacted>")
-    return text
+    return Redactor.from_host(host, PLUGINS)(text)
 
 
 @contextmanager
