@@ -187,6 +187,15 @@ def drop_connection(host: Host, plugin: str) -> None:
         return
 
 
+def require_converged(remaining: str, platform: str, after: str) -> None:
+    """Fail unless re-reading the device left nothing of the candidate to apply."""
+    if remaining:
+        raise DeviceError(
+            f"the running config does not match the candidate after {after}; "
+            f"still different:\n{sanitize_diff(remaining, platform)}"
+        )
+
+
 def redact(text: str, host: Host) -> str:
     """``text`` with the host's passwords and secrets replaced by ``<redacted>``."""
     return Redactor.from_host(host, PLUGINS)(text)
@@ -302,12 +311,7 @@ class CliBackend:
         current = self.running_config() if running is None else running
         intended = intended_config(current, candidate, mode, self.platform)
         self._push(remediation(current, intended, self.platform))
-        remaining = self.diff(candidate, mode)
-        if remaining:
-            raise DeviceError(
-                "the running config does not match the candidate after the change; "
-                f"still different:\n{sanitize_diff(remaining, self.platform)}"
-            )
+        require_converged(self.diff(candidate, mode), self.platform, "the change")
 
     def save(self) -> None:
         with device_errors(self.host, self.plugin, "saving the config"):

@@ -25,6 +25,7 @@ from . import (
     ensure_registered,
     intended_config,
     open_connection,
+    require_converged,
     sanitize_diff,
 )
 
@@ -129,12 +130,7 @@ class NapalmBackend:
 
     def verify(self, candidate: str, mode: Mode) -> None:
         """Read the running config back: applying the candidate again must change nothing."""
-        remaining = self.diff(candidate, mode)
-        if remaining:
-            raise DeviceError(
-                "the running config does not match the candidate after the commit; "
-                f"still different:\n{sanitize_diff(remaining, self.platform)}"
-            )
+        require_converged(self.diff(candidate, mode), self.platform, "the commit")
 
     def confirm(self) -> None:
         """Confirm a commit made with ``revert_in``."""
