@@ -405,9 +405,7 @@ def _show_running(shell: Shell, args: list[str]) -> str:
         node = shell.device.running.child(name)
         if node is None:
             return shell._error("invalid", ["show", "running-config", "interface"], 3)
-        body = "\n".join(node.lines(shell.device.platform.indent, 0))
-        indent = shell.device.platform.indent
-        lines = [name, *(indent + line for line in body.splitlines() if line)]
+        lines = [name, *node.lines(shell.device.platform.indent, depth=1)]
         return "\n".join(lines) + "\nend\n"
     return shell.device.show_running()
 

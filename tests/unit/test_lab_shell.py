@@ -153,3 +153,14 @@ def test_env_references_expand_with_defaults(monkeypatch: pytest.MonkeyPatch) ->
     assert expand_env("${NP_TEST_USER}/${NP_TEST_MISSING:-fallback}") == "alice/fallback"
     with pytest.raises(UsageError, match="NP_TEST_MISSING is not set"):
         expand_env("${NP_TEST_MISSING}")
+
+
+@pytest.mark.parametrize(("platform", "pad"), [("cisco_ios", " "), ("arista_eos", "   ")])
+def test_show_running_config_of_one_interface(platform: str, pad: str) -> None:
+    shell = enabled(platform)
+    assert say(shell, "show running-config interface lo0") == (
+        f"\ninterface Loopback0\n{pad}description Router ID\n"
+        f"{pad}ip address {'10.255.0.1 255.255.255.255' if pad == ' ' else '10.255.1.1/32'}\n"
+        "end\nr1#"
+    )
+    assert "% Invalid input" in say(shell, "show running-config interface Loopback77")
