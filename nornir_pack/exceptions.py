@@ -1,7 +1,10 @@
 """One root exception for everything nornir-pack raises on purpose, and a few precise children.
 
 The command line turns any ``UsageError`` into a one-line message and exit code 2; anything that
-is a device's fault fails that host instead and never reaches the user as a traceback.
+is a device's fault fails that host instead and never reaches the user as a traceback. Reports
+tell the device errors apart by class: a refused change or a failed check is a JUnit
+``<failure>``; a device that could not be reached, or a library that broke, is an ``<error>``;
+a failed rollback is its own status, because the device is left in an unknown state.
 """
 
 from __future__ import annotations
@@ -17,3 +20,26 @@ class UsageError(NornirPackError):
 
 class LabConfigError(UsageError):
     """The lab cannot serve what it was asked to (bad knob, platform or address)."""
+
+
+class DeviceError(NornirPackError):
+    """A device refused a change or failed a check after one.
+
+    Tasks turn it into a failed host with this message; it never stops the run.
+    """
+
+
+class DeviceUnreachable(DeviceError):
+    """The device could not be reached or logged in to, or the session broke or timed out."""
+
+
+class LibraryError(DeviceError):
+    """A connection library raised something nornir-pack does not recognise as a refusal."""
+
+
+class WrongDevice(DeviceError):
+    """The device that answered is not the host the inventory meant (its hostname differs)."""
+
+
+class RollbackFailed(DeviceError):
+    """A failed change could not be undone: the device is in an unknown state."""

@@ -7,6 +7,7 @@ the repository.
 
 from __future__ import annotations
 
+import copy
 import os
 import re
 from pathlib import Path
@@ -59,7 +60,8 @@ def _expand_options(options: ConnectionOptions) -> None:
 
 
 def resolve_credentials(host: Host, **_: Any) -> None:
-    """Nornir transform function: expand ``${VAR:-default}`` in credentials and extras.
+    """Nornir transform function: expand ``${VAR:-default}`` in credentials and extras, and
+    give the host its own copy of every connection option it inherits.
 
     It runs per host but also expands the host's groups and the defaults, since Nornir
     resolves credentials through them.
@@ -72,6 +74,34 @@ def resolve_credentials(host: Host, **_: Any) -> None:
                 object.__setattr__(element, attribute, expand_env(raw))
         for options in element.connection_options.values():
             _expand_options(options)
+    own_connection_options(host)
+
+
+def own_connection_options(host: Host) -> None:
+    """Give ``host`` a private deep copy of each plugin's resolved connection options.
+
+    Nornir hands every host that inherits ``extras`` from a group or the defaults the very same
+    dict, and connection plugins write into it: nornir_napalm stores the host's port in
+    ``optional_args``, so every later host of the group would connect to the first host's
+    device. With a copy per host, nothing a library mutates is shared.
+    """
+    plugins = {
+        name
+        for element in (host, *host.extended_groups(), host.defaults)
+        for name in element.connection_options
+    }
+    for plugin in plugins:
+        resolved = host._get_connection_options_recursively(plugin)
+        if resolved is None:
+            continue
+        host.connection_options[plugin] = ConnectionOptions(
+            hostname=resolved.hostname,
+            port=resolved.port,
+            username=resolved.username,
+            password=resolved.password,
+            platform=resolved.platform,
+            extras=copy.deepcopy(resolved.extras),
+        )
 
 
 def read_yaml(path: Path, what: str) -> Any:

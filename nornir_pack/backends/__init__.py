@@ -8,6 +8,7 @@ snapshot, connections closed when they fail) whichever plugin the run, group or 
 
 from __future__ import annotations
 
+import copy
 import importlib
 import re
 from collections.abc import Iterator, Mapping
@@ -18,7 +19,13 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal, Protocol, cast
 from nornir.core.plugins.connections import ConnectionPluginRegister
 
 from ..diff import clean_config, merge, normalised_diff, remediation, sanitize
-from ..exceptions import NornirPackError, UsageError
+from ..exceptions import (
+    DeviceError,
+    DeviceUnreachable,
+    LibraryError,
+    NornirPackError,
+    UsageError,
+)
 from ..platforms import host_platform, host_plugin_platform
 from ..redaction import Redactor
 
@@ -38,13 +45,6 @@ _IMPLEMENTATIONS: Mapping[str, str] = {
     "netmiko": "nornir_pack.backends.netmiko:NetmikoBackend",
     "scrapli": "nornir_pack.backends.scrapli:ScrapliBackend",
 }
-
-
-class DeviceError(NornirPackError):
-    """A device could not be reached, refused a change or failed a check after one.
-
-    Tasks turn it into a failed host with this message; it never stops the run.
-    """
 
 
 class ConfigBackend(Protocol):
@@ -159,10 +159,19 @@ def open_connection(host: Host, config: Config, plugin: str) -> Any:
 
     Nornir's connection plugins pass the host platform unchanged; scrapli wants ``cisco_iosxe``
     and NAPALM ``ios`` where the inventory says ``cisco_ios``, so the name is mapped here.
+    The plugin gets a deep copy of the extras: Nornir shares one dict among every host that
+    inherits it, and nornir_napalm writes the host's port into it (the next host would reach
+    this host's device).
     """
     if plugin not in host.connections:
         ensure_registered(plugin)
-        host.open_connection(plugin, config, platform=host_plugin_platform(host, plugin))
+        extras = host.get_connection_parameters(plugin).extras
+        host.open_connection(
+            plugin,
+            config,
+            platform=host_plugin_platform(host, plugin),
+            extras=copy.deepcopy(extras) if extras else {},
+        )
     return host.connections[plugin].connection
 
 

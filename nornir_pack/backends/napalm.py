@@ -10,6 +10,7 @@ config, which is not the snapshot when the running config had unsaved changes).
 
 from __future__ import annotations
 
+import copy
 from typing import TYPE_CHECKING, Any
 
 from nornir.core.plugins.connections import ConnectionPluginRegister
@@ -161,7 +162,7 @@ class NapalmBackend:
                 password=params.password,
                 port=params.port,
                 platform=host_plugin_platform(self.host, PLUGIN),
-                extras=params.extras,
+                extras=copy.deepcopy(params.extras),  # never the host's shared dict
                 configuration=self.config,
             )
             try:

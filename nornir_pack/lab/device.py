@@ -116,6 +116,9 @@ class Device:
     eapi_port: int = 0  # eAPI over HTTP, on platforms that serve it (0: a free port, recorded)
     sessions: dict[str, ConfigSession] = field(default_factory=dict)  # EOS config sessions
     rollback_timer: RollbackTimer | None = None  # IOS replace awaiting `configure confirm`
+    # Authentication attempts over SSH and eAPI, good or bad: lets a test prove that a run
+    # stopped on bad input before it logged in anywhere.
+    logins: int = 0
 
     @classmethod
     def create(

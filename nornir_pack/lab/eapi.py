@@ -100,6 +100,7 @@ class EapiServer:
         return HTTPStatus.OK, json.dumps(reply).encode()
 
     def _authenticate(self, header: str) -> str | None:
+        self.device.logins += 1
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "basic" or self.device.knobs.reject_auth:
             return None

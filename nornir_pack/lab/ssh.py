@@ -51,6 +51,7 @@ class LabSSHServer(asyncssh.SSHServer):
 
     def validate_password(self, username: str, password: str) -> bool:
         device = self.device
+        device.logins += 1
         if device.knobs.reject_auth:
             return False
         user_ok = hmac.compare_digest(username.encode(), device.username.encode())
