@@ -43,3 +43,7 @@ class WrongDevice(DeviceError):
 
 class RollbackFailed(DeviceError):
     """A failed change could not be undone: the device is in an unknown state."""
+
+
+class RunbookCrashed(NornirPackError):
+    """The runbook itself raised (a bug, not a device's fault): exit code 3."""

@@ -14,13 +14,23 @@ from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .compliance import ComplianceReport
+from .exceptions import DeviceUnreachable, LibraryError, NornirPackError, RollbackFailed
 from .redaction import Redactor
 
 if TYPE_CHECKING:
-    from nornir.core.task import AggregatedResult, MultiResult, Result
+    from nornir.core.task import MultiResult, Result
 
 STATUS_OK, STATUS_CHANGED, STATUS_FAILED = "ok", "changed", "failed"
 STATUS_NONCOMPLIANT, STATUS_SKIPPED = "non-compliant", "skipped"
+# A change failed and so did its rollback: the device is in an unknown state.
+STATUS_ROLLBACK_FAILED = "rollback-failed"
+# Worst first: a host's status is the worst of its steps'.
+SEVERITY = (STATUS_ROLLBACK_FAILED, STATUS_FAILED, STATUS_NONCOMPLIANT, STATUS_CHANGED, STATUS_OK)
+BAD_STATUSES = frozenset({STATUS_ROLLBACK_FAILED, STATUS_FAILED, STATUS_NONCOMPLIANT})
+
+# JUnit's two kinds of bad outcome: the device said no (a refused change, a failed check, a
+# rule not met), or the run could not find out (unreachable device, broken library, crash).
+KIND_FAILURE, KIND_ERROR = "failure", "error"
 
 
 @dataclass(frozen=True)
@@ -31,6 +41,7 @@ class Case:
     status: str
     message: str = ""
     details: str = ""
+    kind: str = ""  # KIND_FAILURE or KIND_ERROR when the status is bad
 
 
 @dataclass(frozen=True)
@@ -54,21 +65,31 @@ class HostReport:
     steps: tuple[Step, ...]
 
 
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_CRASHED, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+
+
 @dataclass(frozen=True)
 class RunReport:
     runbook: str
     dry_run: bool
     duration: float
     hosts: tuple[HostReport, ...] = field(default=())
+    # Why the run stopped before its runbook returned (a crash, an interrupt), and the exit
+    # code that goes with it; the hosts are then those that finished.
+    stopped: str = ""
+    stopped_code: int = EXIT_OK
 
     @property
     def failed_hosts(self) -> list[str]:
-        return [h.name for h in self.hosts if h.status in (STATUS_FAILED, STATUS_NONCOMPLIANT)]
+        return [h.name for h in self.hosts if h.status in BAD_STATUSES]
 
     @property
     def exit_code(self) -> int:
-        """0 when every host succeeded (and is compliant), else 1."""
-        return 1 if self.failed_hosts else 0
+        """The command's exit code: 0 every host succeeded (and is compliant), 1 a host failed
+        or is not compliant, or the code of what stopped the run (2 usage, 3 crash, 130)."""
+        if self.stopped:
+            return self.stopped_code
+        return EXIT_FAILED if self.failed_hosts else EXIT_OK
 
     def counts(self) -> dict[str, int]:
         totals: dict[str, int] = {}
@@ -82,24 +103,35 @@ class RunReport:
 
 def build_report(
     runbook: str,
-    results: AggregatedResult,
+    results: Mapping[str, MultiResult],
     *,
     durations: Mapping[str, float] | None = None,
     dry_run: bool = False,
     duration: float = 0.0,
     redact: Redactor | None = None,
+    stopped: str = "",
+    stopped_code: int = EXIT_OK,
 ) -> RunReport:
-    """Turn Nornir's results into a report, redacting secrets from every text."""
+    """Turn Nornir's results (or, for a run that stopped early, each host's last finished
+    task) into a report, redacting secrets from every text."""
     clean = redact or Redactor()
     hosts = tuple(
         _host_report(name, multi, (durations or {}).get(name, 0.0), clean)
         for name, multi in sorted(results.items())
     )
-    return RunReport(runbook=runbook, dry_run=dry_run, duration=duration, hosts=hosts)
+    return RunReport(
+        runbook=runbook,
+        dry_run=dry_run,
+        duration=duration,
+        hosts=hosts,
+        stopped=clean(stopped),
+        stopped_code=stopped_code,
+    )
 
 
 def host_status(multi: MultiResult) -> str:
-    """One host's status as every report shows it: ok, changed, failed or non-compliant."""
+    """One host's status as every report shows it: ok, changed, failed, non-compliant or
+    rollback-failed."""
     return _host_report("", multi, 0.0, Redactor()).status
 
 
@@ -120,10 +152,7 @@ def _steps_of(multi: MultiResult) -> list[Result]:
 def _host_report(name: str, multi: MultiResult, duration: float, clean: Redactor) -> HostReport:
     steps = tuple(_step(result, clean) for result in _steps_of(multi))
     statuses = {s.status for s in steps}
-    status = next(
-        (s for s in (STATUS_FAILED, STATUS_NONCOMPLIANT, STATUS_CHANGED) if s in statuses),
-        STATUS_OK,
-    )
+    status = next((s for s in SEVERITY if s in statuses), STATUS_OK)
     message = next((s.message for s in steps if s.status == status and s.message), "")
     changed = any(s.changed for s in steps)
     return HostReport(name, status, changed, round(duration, 3), message, steps)
@@ -134,13 +163,18 @@ def _step(result: Result, clean: Redactor) -> Step:
     diff = clean(result.diff or "")
     if result.failed:
         message = clean(_failure_message(result))
+        status, kind = failure_class(result.exception)
+        # a failed rollback may have left part of the change on the device
+        changed = bool(result.changed) or status == STATUS_ROLLBACK_FAILED
+        details = message + (f"\n\n{diff}" if diff else "")
         return Step(
             name,
-            STATUS_FAILED,
-            bool(result.changed),
+            status,
+            changed,
             message,
             diff,
-            (Case(name, STATUS_FAILED, message, diff),),
+            (Case(name, status, message, details, kind),),
+            message,
         )
     value = result.result
     compliance = _compliance_rules(value)
@@ -151,6 +185,7 @@ def _step(result: Result, clean: Redactor) -> Step:
                 STATUS_OK if rule["compliant"] else STATUS_NONCOMPLIANT,
                 "" if rule["compliant"] else clean(_rule_reason(rule["missing"], rule["extra"])),
                 clean(rule.get("remediation") or ""),
+                "" if rule["compliant"] else KIND_FAILURE,
             )
             for rule in compliance
         )
@@ -181,11 +216,39 @@ def _compliance_rules(value: Any) -> list[Mapping[str, Any]] | None:
     return None
 
 
+def failure_class(exception: BaseException | None) -> tuple[str, str]:
+    """A failed step's status and JUnit kind, from the exception the task failed with.
+
+    A task of nornir-pack fails with one of its own exceptions (see ``exceptions.py``); any
+    other exception is a crash inside a task, which is an error, never a device's refusal.
+    """
+    if isinstance(exception, RollbackFailed):
+        return STATUS_ROLLBACK_FAILED, KIND_ERROR
+    if isinstance(exception, (DeviceUnreachable, LibraryError)):
+        return STATUS_FAILED, KIND_ERROR
+    if exception is None or isinstance(exception, NornirPackError):
+        return STATUS_FAILED, KIND_FAILURE
+    return STATUS_FAILED, KIND_ERROR
+
+
 def _failure_message(result: Result) -> str:
-    if result.exception is not None:
-        return f"{type(result.exception).__name__}: {result.exception}".splitlines()[0]
-    text = result.result if isinstance(result.result, str) else repr(result.result)
-    return text.strip().splitlines()[0] if text.strip() else "failed"
+    """The whole reason a step failed: nornir-pack's message (the device's refusal, what the
+    rollback undid or the diff it could not undo), or a crashed task's exception."""
+    exception = result.exception
+    if isinstance(exception, NornirPackError) or (exception is None and result.result):
+        text = str(result.result) if isinstance(result.result, str) else str(exception or "")
+        return text.strip() or "failed"
+    if exception is not None:
+        return f"{type(exception).__name__}: {exception}".strip()
+    return "failed"
+
+
+def first_line(message: str) -> str:
+    """The first line of a message, with a pointer when there is more."""
+    lines = message.strip().splitlines()
+    if len(lines) <= 1:
+        return message.strip()
+    return f"{lines[0]} (+{len(lines) - 1} more lines)"
 
 
 def _rule_reason(missing: Iterable[str], extra: Iterable[str]) -> str:
@@ -230,6 +293,7 @@ def to_json(report: RunReport) -> str:
         "dry_run": report.dry_run,
         "duration": round(report.duration, 3),
         "exit_code": report.exit_code,
+        "stopped": report.stopped or None,
         "summary": report.counts(),
         "hosts": [asdict(host) for host in report.hosts],
     }
@@ -239,25 +303,34 @@ def to_json(report: RunReport) -> str:
 def to_junit(report: RunReport) -> str:
     """JUnit XML: one test suite per run, one test case per host x step (or x rule)."""
     cases = [(host, case) for host in report.hosts for step in host.steps for case in step.cases]
-    failures = sum(c.status in (STATUS_FAILED, STATUS_NONCOMPLIANT) for _, c in cases)
+    bad = [case for _, case in cases if case.status in BAD_STATUSES]
     suite = ET.Element(
         "testsuite",
         name=f"nornir-pack {report.runbook}",
         tests=str(len(cases)),
-        failures=str(failures),
-        errors="0",
+        failures=str(sum(case.kind != KIND_ERROR for case in bad)),
+        errors=str(sum(case.kind == KIND_ERROR for case in bad)),
         skipped=str(sum(c.status == STATUS_SKIPPED for _, c in cases)),
         time=f"{report.duration:.3f}",
     )
+    if report.stopped:
+        element = ET.SubElement(suite, "testcase", classname=report.runbook, name="run")
+        kind = KIND_FAILURE if report.stopped_code == EXIT_FAILED else KIND_ERROR
+        ET.SubElement(element, kind, message=first_line(report.stopped)).text = report.stopped
+        suite.set("tests", str(len(cases) + 1))
+        suite.set(f"{kind}s", str(int(suite.get(f"{kind}s", "0")) + 1))
     for host, case in cases:
         element = ET.SubElement(
             suite, "testcase", classname=f"{report.runbook}.{host.name}", name=case.name
         )
-        if case.status in (STATUS_FAILED, STATUS_NONCOMPLIANT):
-            failure = ET.SubElement(
-                element, "failure", message=case.message or case.status, type=case.status
+        if case.status in BAD_STATUSES:
+            outcome = ET.SubElement(
+                element,
+                KIND_ERROR if case.kind == KIND_ERROR else KIND_FAILURE,
+                message=case.message or case.status,
+                type=case.status,
             )
-            failure.text = case.details or case.message
+            outcome.text = case.details or case.message
         elif case.details:
             ET.SubElement(element, "system-out").text = case.details
     suites = ET.Element("testsuites")
@@ -276,15 +349,29 @@ def to_markdown(report: RunReport) -> str:
         "",
         f"{len(report.hosts)} hosts: {counts}. Took {report.duration:.1f} s.",
         "",
+        *([f"**The run stopped:** {report.stopped}", ""] if report.stopped else []),
         "| host | status | changed | duration | message |",
         "| --- | --- | --- | --- | --- |",
     ]
     for host in report.hosts:
-        message = host.message.replace("|", "\\|").replace("\n", " ")
+        message = first_line(host.message).replace("|", "\\|")
         lines.append(
             f"| {host.name} | {host.status} | {'yes' if host.changed else 'no'} "
             f"| {host.duration:.1f} s | {message} |"
         )
+    for host in report.hosts:
+        for step in host.steps:
+            if step.status in (STATUS_FAILED, STATUS_ROLLBACK_FAILED):
+                lines += [
+                    "",
+                    f"<details><summary>{host.name}: {step.name} {step.status}</summary>",
+                    "",
+                    "```text",
+                    step.message.rstrip("\n"),
+                    "```",
+                    "",
+                    "</details>",
+                ]
     diffs = [(h.name, s) for h in report.hosts for s in h.steps if s.diff]
     for host_name, step in diffs:
         lines += [

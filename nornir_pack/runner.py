@@ -32,6 +32,8 @@ class RunWatcher:
         self.live = self.console.is_terminal if live is None else live
         self.durations: dict[str, float] = {}
         self.status: dict[str, str] = {}
+        # each host's last finished top-level task: what a report shows of a run that stopped
+        self.finished: dict[str, MultiResult] = {}
         self._started: dict[tuple[str, str], float] = {}
         self._lock = threading.Lock()
         self._task_name = ""
@@ -72,6 +74,7 @@ class RunWatcher:
             started = self._started.pop((task.name, host.name), time.monotonic())
             elapsed = time.monotonic() - started
             self.durations[host.name] = self.durations.get(host.name, 0.0) + elapsed
+            self.finished[host.name] = result
             outcome = host_status(result)
             self.status[host.name] = f"{task.name}: {outcome}"
             self._bar.advance(self._bar_task)

@@ -62,7 +62,7 @@ def project(tmp_path: Path) -> Path:
     for host in hosts.values():
         host["port"] = free_port()
         napalm = host.get("connection_options", {}).get("napalm", {})
-        if "optional_args" in napalm.get("extras", {}):
-            napalm["extras"]["optional_args"]["port"] = free_port()
+        if "port" in napalm:  # eAPI
+            napalm["port"] = free_port()
     hosts_file.write_text(yaml.safe_dump(hosts))
     return tmp_path

@@ -25,6 +25,7 @@ from ..exceptions import (
     LibraryError,
     NornirPackError,
     UsageError,
+    WrongDevice,
 )
 from ..platforms import host_platform, host_plugin_platform
 from ..redaction import Redactor
@@ -52,6 +53,7 @@ class ConfigBackend(Protocol):
 
     plugin: str
     platform: str  # canonical name, e.g. cisco_ios
+    host: Host
 
     def running_config(self) -> str:
         """The running config with volatile lines removed (secrets still in: sanitise to show)."""
@@ -153,6 +155,48 @@ def for_host(task: Task, plugin: str | None = None) -> ConfigBackend:
     return cast(ConfigBackend, backend_class(host, task.nornir.config))
 
 
+# ------------------------------------------------------------------ which device answered
+def pack_setting(host: Host, key: str) -> Any:
+    """Host data ``nornir_pack.<key>``, looked up on its own through the host, its groups
+    and the defaults (so setting one key on a host does not hide its group's others)."""
+    elements: list[Any] = [host, *host.extended_groups(), host.defaults]
+    for element in elements:
+        section = (element.data or {}).get("nornir_pack")
+        if isinstance(section, Mapping) and section.get(key) is not None:
+            return section[key]
+    return None
+
+
+def expected_hostname(host: Host) -> str | None:
+    """The hostname the device must report, from host data ``nornir_pack.expected_hostname``:
+    a name, or ``true`` for the inventory name of the host; absent or false: no check."""
+    value = pack_setting(host, "expected_hostname")
+    if value is True:
+        return host.name
+    if not value:
+        return None
+    return str(value)
+
+
+def check_identity(host: Host, plugin: str, reported: str) -> None:
+    """Fail (and drop the connection) when the device reached is not the host meant.
+
+    Compared without case and without a domain, as prompts show only the first label. A
+    wrong device is never read from or written to: the check runs right after login.
+    """
+    expected = expected_hostname(host)
+    if expected is None:
+        return
+    actual = re.sub(r"\(.*?\)|[#>$\s]+$", "", reported.strip()).strip()
+    if actual.split(".")[0].lower() != expected.split(".")[0].lower():
+        drop_connection(host, plugin)
+        raise WrongDevice(
+            f"the device at {host.hostname}:{host.port or 22} calls itself '{actual}', but host "
+            f"'{host.name}' expects '{expected}' (nornir_pack.expected_hostname): "
+            "fix the host's hostname or port in the inventory"
+        )
+
+
 # ------------------------------------------------------------------ connections
 def open_connection(host: Host, config: Config, plugin: str) -> Any:
     """The host's open connection for ``plugin``, opened through Nornir with the right platform.
@@ -210,16 +254,37 @@ def redact(text: str, host: Host) -> str:
     return Redactor.from_host(host, PLUGINS)(text)
 
 
+# A library exception whose class (or a base class) has one of these names means the device
+# was not reached or the session broke; one that names a config or commit error means the
+# device refused. Anything else is a library error. Names, so that no library is imported.
+_UNREACHABLE_NAMES = re.compile(
+    r"Connect|Connection|Timeout|Auth|EOF|Socket|SSHException|Channel|OSError|NotOpened"
+)
+_REFUSED_NAMES = re.compile(r"MergeConfig|ReplaceConfig|CommitError|CommandError|ConfigInvalid")
+
+
+def library_error_class(exc: BaseException) -> type[DeviceError]:
+    """Which DeviceError a library's exception stands for (see ``exceptions.py``)."""
+    names = [cls.__name__ for cls in type(exc).__mro__]
+    if any(_REFUSED_NAMES.search(name) for name in names):
+        return DeviceError
+    if any(_UNREACHABLE_NAMES.search(name) for name in names):
+        return DeviceUnreachable
+    return LibraryError
+
+
 @contextmanager
 def device_errors(host: Host, plugin: str, action: str) -> Iterator[None]:
-    """Turn any library exception into a DeviceError and drop the (suspect) connection."""
+    """Turn any library exception into a DeviceError (unreachable, refused or a library
+    error) and drop the (suspect) connection."""
     try:
         yield
     except NornirPackError:
         raise
     except Exception as exc:
         drop_connection(host, plugin)
-        raise DeviceError(f"{action} failed over {plugin}: {describe(exc, host)}") from None
+        error_class = library_error_class(exc)
+        raise error_class(f"{action} failed over {plugin}: {describe(exc, host)}") from None
 
 
 def describe(exc: BaseException, host: Host, limit: int = 400) -> str:
@@ -347,7 +412,17 @@ class CliBackend:
     # -- shared steps
     @property
     def connection(self) -> Any:
-        return open_connection(self.host, self.config, self.plugin)
+        fresh = self.plugin not in self.host.connections
+        connection = open_connection(self.host, self.config, self.plugin)
+        if fresh and expected_hostname(self.host) is not None:
+            with device_errors(self.host, self.plugin, "reading the prompt"):
+                prompt = self._prompt(connection)
+            check_identity(self.host, self.plugin, prompt)
+        return connection
+
+    def _prompt(self, connection: Any) -> str:
+        """The device's prompt, whose hostname ``check_identity`` compares."""
+        raise NotImplementedError
 
     def _push(self, commands: str) -> None:
         lines = [line for line in commands.splitlines() if line.strip()]
@@ -359,6 +434,8 @@ class CliBackend:
         except DeviceError:
             self.close()  # a refused line leaves the session in config mode
             raise
+        if any(line.startswith("hostname ") for line in lines):
+            self.close()  # the prompt changed with the hostname: log in again to learn it
 
     def _check_output(self, command: str, output: str) -> None:
         for error in self.cli.errors:
@@ -379,15 +456,18 @@ __all__ = [
     "ConfigBackend",
     "DeviceError",
     "Mode",
+    "check_identity",
     "check_mode",
     "choose_plugin",
     "describe",
     "device_errors",
     "drop_connection",
     "ensure_registered",
+    "expected_hostname",
     "for_host",
     "intended_config",
     "open_connection",
+    "pack_setting",
     "redact",
     "sanitize_diff",
 ]

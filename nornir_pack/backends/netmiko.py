@@ -27,6 +27,9 @@ class NetmikoBackend(CliBackend):
             conn.enable()
         return conn
 
+    def _prompt(self, connection: Any) -> str:
+        return str(connection.base_prompt)  # found at login: costs no command
+
     def _send_command(self, command: str) -> str:
         return str(self.connection.send_command(command, read_timeout=60))
 

@@ -6,6 +6,8 @@ come from the platform's error table, and ``stop_on_failed`` stops the push at t
 
 from __future__ import annotations
 
+from typing import Any
+
 from ..diff import sanitize
 from . import CliBackend, DeviceError
 
@@ -16,6 +18,9 @@ class ScrapliBackend(CliBackend):
     """ConfigBackend over ``host.get_connection("scrapli")``."""
 
     plugin = "scrapli"
+
+    def _prompt(self, connection: Any) -> str:
+        return str(connection.get_prompt())
 
     def _send_command(self, command: str) -> str:
         response = self.connection.send_command(command, timeout_ops=_TIMEOUT_OPS)

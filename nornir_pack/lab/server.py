@@ -266,13 +266,16 @@ def enable_secret(host: Host) -> str | None:
 
 
 def eapi_port(host: Host) -> int:
-    """The eAPI port a host's NAPALM connection options name (``optional_args.port``), or 0."""
-    napalm = host.get_connection_parameters("napalm").extras or {}
-    optional_args = napalm.get("optional_args") or {}
+    """The eAPI port a host's NAPALM connection options name, or 0: ``optional_args.port``,
+    else the napalm connection's own ``port`` when it differs from the host's SSH port
+    (nornir_napalm passes that one to the driver as ``optional_args.port``)."""
+    napalm = host.get_connection_parameters("napalm")
+    optional_args = (napalm.extras or {}).get("optional_args") or {}
     if optional_args.get("transport") == "ssh":
         return 0  # NAPALM eos over SSH: the port is the SSH port, not eAPI's
+    own_port = napalm.port if napalm.port != host.port else None
     try:
-        return int(optional_args.get("port") or 0)
+        return int(optional_args.get("port") or own_port or 0)
     except (TypeError, ValueError):
         raise LabConfigError(
             f"inventory host '{host.name}': napalm optional_args.port must be a port number"

@@ -13,6 +13,7 @@ from ..backends import for_host
 from ..diff import sanitize
 from ..exceptions import NornirPackError, UsageError
 from ..files import write_atomic
+from .boundary import task_boundary
 
 
 def backup_path(backup_dir: str | Path, host_name: str) -> Path:
@@ -22,6 +23,7 @@ def backup_path(backup_dir: str | Path, host_name: str) -> Path:
     return Path(backup_dir) / f"{host_name}.cfg"
 
 
+@task_boundary
 def backup_config(task: Task, backup_dir: str = "backups", plugin: str | None = None) -> Result:
     """Nornir task: save the host's running config to ``<backup_dir>/<host>.cfg``.
 
@@ -30,16 +32,13 @@ def backup_config(task: Task, backup_dir: str = "backups", plugin: str | None = 
     unified diff against the previous backup.
     """
     host = task.host
-    try:
-        path = backup_path(backup_dir, host.name)
-        backend = for_host(task, plugin)
-        running = backend.running_config()
-    except NornirPackError as exc:
-        return Result(host=host, failed=True, result=str(exc))
+    path = backup_path(backup_dir, host.name)
+    backend = for_host(task, plugin)
+    running = backend.running_config()
     content = sanitize(running, backend.platform)
     if not content.endswith("\n"):
         content += "\n"
-    previous = path.read_text(encoding="utf-8") if path.is_file() else None
+    previous = _previous_backup(path)
     if previous == content:
         return Result(host=host, changed=False, diff="", result=str(path))
     before = sanitize(previous, backend.platform) if previous is not None else ""
@@ -54,8 +53,19 @@ def backup_config(task: Task, backup_dir: str = "backups", plugin: str | None = 
     try:
         write_atomic(path, content)
     except OSError as exc:
-        return Result(host=host, failed=True, result=f"{path}: cannot write backup: {exc}")
+        raise NornirPackError(f"{path}: cannot write backup: {exc.strerror or exc}") from None
     return Result(host=host, changed=True, diff=diff, result=str(path))
+
+
+def _previous_backup(path: Path) -> str | None:
+    """The last backup's text, None when there is none; unreadable is the host's failure."""
+    try:
+        return path.read_text(encoding="utf-8") if path.is_file() else None
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
+        raise NornirPackError(
+            f"{path}: cannot read the previous backup ({reason}): fix or remove the file"
+        ) from None
 
 
 # ------------------------------------------------------------------ git, once per run

@@ -8,10 +8,11 @@ from nornir.core.task import Result, Task
 
 from ..backends import for_host
 from ..compliance import evaluate, load_rules
-from ..exceptions import NornirPackError
+from .boundary import task_boundary
 from .render import render
 
 
+@task_boundary
 def check_compliance(
     task: Task,
     rules: str | Path = "runbooks/compliance.yaml",
@@ -30,14 +31,11 @@ def check_compliance(
     template unless given. Reading config never changes the device: ``changed`` is False.
     """
     host = task.host
-    try:
-        loaded = load_rules(rules)
-        wanted = intended
-        if wanted is None and loaded.features:
-            wanted = render(host, template_dir, template)
-        backend = for_host(task, plugin)
-        running = backend.running_config()
-        report = evaluate(loaded, running, wanted, backend.platform)
-    except NornirPackError as exc:
-        return Result(host=host, failed=True, result=str(exc))
+    loaded = load_rules(rules)
+    wanted = intended
+    if wanted is None and loaded.features:
+        wanted = render(host, template_dir, template)
+    backend = for_host(task, plugin)
+    running = backend.running_config()
+    report = evaluate(loaded, running, wanted, backend.platform)
     return Result(host=host, changed=False, result=report.to_dict())

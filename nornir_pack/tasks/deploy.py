@@ -6,12 +6,14 @@ from typing import Any
 
 from nornir.core.task import Result, Task
 
-from ..backends import ConfigBackend, DeviceError, check_mode, for_host, sanitize_diff
+from ..backends import ConfigBackend, check_mode, for_host, sanitize_diff
 from ..diff import REDACTED
-from ..exceptions import NornirPackError, UsageError
+from ..exceptions import DeviceError, RollbackFailed, UsageError
+from .boundary import as_device_error, failed, task_boundary
 from .render import render
 
 
+@task_boundary
 def deploy_config(
     task: Task,
     config: str | None = None,
@@ -31,15 +33,12 @@ def deploy_config(
     Running it again with the same config changes nothing and reports ``changed=False``.
     """
     host = task.host
-    try:
-        chosen_mode = check_mode(mode)
-        candidate = config if config is not None else render(host, template_dir, template)
-        refuse_redacted(candidate)
-        backend = for_host(task, plugin)
-        snapshot = backend.running_config()
-        diff = backend.diff(candidate, chosen_mode, running=snapshot)
-    except NornirPackError as exc:
-        return Result(host=host, failed=True, result=str(exc))
+    chosen_mode = check_mode(mode)
+    candidate = config if config is not None else render(host, template_dir, template)
+    refuse_redacted(candidate)
+    backend = for_host(task, plugin)
+    snapshot = backend.running_config()
+    diff = backend.diff(candidate, chosen_mode, running=snapshot)
     shown = sanitize_diff(diff, backend.platform)
     summary: dict[str, Any] = {"plugin": backend.plugin, "mode": chosen_mode}
     if not diff:
@@ -49,9 +48,9 @@ def deploy_config(
     try:
         backend.apply(candidate, chosen_mode, running=snapshot)
         backend.save()
-    except DeviceError as exc:
-        message = roll_back(backend, snapshot, exc)
-        return Result(host=host, failed=True, changed=False, diff=shown, result=message)
+    except Exception as exc:  # whatever broke the change, the device goes back to the snapshot
+        cause = as_device_error(exc, host, "deploy")
+        return failed(host, roll_back(backend, snapshot, cause), diff=shown)
     return Result(host=host, changed=True, diff=shown, result={**summary, "status": "committed"})
 
 
@@ -68,26 +67,31 @@ def refuse_redacted(candidate: str) -> None:
             )
 
 
-def roll_back(backend: ConfigBackend, snapshot: str, cause: DeviceError) -> str:
-    """Restore the snapshot after a failed change; the message says what was undone."""
+def roll_back(backend: ConfigBackend, snapshot: str, cause: DeviceError) -> DeviceError:
+    """Restore the snapshot after a failed change.
+
+    Returns the error the host fails with: of the cause's class, saying what was undone, or
+    RollbackFailed with what the rollback could not undo.
+    """
     over = f" over {backend.plugin}"
-    failed = f"deploy failed{'' if over in str(cause) else over}: {cause}"
+    message = f"deploy failed{'' if over in str(cause) else over}: {cause}"
     try:
         undone = str(backend.rollback(snapshot))
-    except NornirPackError as exc:
+    except Exception as exc:  # a rollback that breaks in any way leaves the device unknown
         backend.close()
-        return (
-            f"{failed}; ROLLBACK FAILED: {exc}; "
+        reason = as_device_error(exc, backend.host, "rollback")
+        return RollbackFailed(
+            f"{message}\nROLLBACK FAILED: {reason}\n"
             "the running config may differ from the pre-change snapshot: check the device"
         )
     backend.close()
     shown = sanitize_diff(undone, backend.platform).strip()
     if not shown:
-        return (
-            f"{failed}; nothing left to undo: "
+        return type(cause)(
+            f"{message}\nnothing left to undo: "
             "running config verified equal to the pre-change snapshot"
         )
-    return (
-        f"{failed}; rolled back to the pre-change snapshot, "
+    return type(cause)(
+        f"{message}\nrolled back to the pre-change snapshot, "
         f"undoing:\n{shown}\nrunning config verified equal to the snapshot"
     )
