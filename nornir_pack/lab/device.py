@@ -34,6 +34,9 @@ class Knobs:
     drop_after: int | None = None
     hang_after: int | None = None
     reject_lines: tuple[str, ...] = ()  # regexes; matching config lines are refused
+    # regexes; a command matching one drops the TCP connection before it is applied (a
+    # session lost in the middle of a change, at a line of the test's choosing)
+    drop_lines: tuple[str, ...] = ()
     # Real seconds in one device minute: IOS revert timers and EOS commit timers run on this
     # clock, so a test can watch a "1 minute" revert happen in a second.
     minute_seconds: float = 60.0
@@ -63,6 +66,9 @@ class Knobs:
 
     def rejects(self, line: str) -> bool:
         return any(re.search(pattern, line) for pattern in self.reject_lines)
+
+    def drops(self, line: str) -> bool:
+        return any(re.search(pattern, line) for pattern in self.drop_lines)
 
 
 def _coerce(key: str, value: Any) -> Any:

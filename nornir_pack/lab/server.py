@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
+import logging
 import threading
 from collections.abc import Callable, Coroutine, Mapping
 from pathlib import Path
@@ -140,6 +141,7 @@ class Lab:
         """Start the event loop thread and serve every device; returns once all listen."""
         if self._loop is not None:
             return self
+        _quiet_lost_peers()
         loop = asyncio.new_event_loop()
         ready = threading.Event()
 
@@ -239,6 +241,20 @@ class Lab:
         for task in pending:
             task.cancel()
         await asyncio.gather(*pending, return_exceptions=True)
+
+
+class _LostPeerFilter(logging.Filter):
+    """Drops asyncio's 'socket.send() raised exception.': a client that hangs up while a lab
+    device is still answering is a normal end of a session, not something to print."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() != "socket.send() raised exception."
+
+
+def _quiet_lost_peers() -> None:
+    asyncio_logger = logging.getLogger("asyncio")
+    if not any(isinstance(f, _LostPeerFilter) for f in asyncio_logger.filters):
+        asyncio_logger.addFilter(_LostPeerFilter())
 
 
 STATE_DIR_NAME = ".nornir-pack-lab"

@@ -222,7 +222,8 @@ class CliSession(asyncssh.SSHServerSession[bytes]):
         if line.strip() and not self.shell.answering:
             self._commands += 1
             knobs = self.device.knobs
-            if knobs.drop_after is not None and self._commands > knobs.drop_after:
+            dropped = knobs.drop_lines and knobs.drops(line.strip())
+            if dropped or (knobs.drop_after is not None and self._commands > knobs.drop_after):
                 self._closed = True
                 self.conn.abort()
                 return
