@@ -5,19 +5,30 @@ Settings under ``user_defined.nornir_pack`` in config.yaml:
   backup_dir  folder for the files (default ``backups``)
   backup_git  commit the folder to git once per run, naming the changed hosts (default false)
 
+Before any login, ``preflight`` checks that backup_dir can be created and written and, with
+backup_git, that git is installed and does not ignore the folder.
+
 Run: ``nornir-pack run backup [--lab]`` or ``python runbooks/backup.py [--lab]``.
 """
 
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 from nornir.core import Nornir
 from nornir.core.task import AggregatedResult
 
 from nornir_pack.cli import run_runbook_file
 from nornir_pack.inventory import settings
+from nornir_pack.preflight import check_backup
 from nornir_pack.tasks import backup_config, changed_hosts, commit_backups
+
+
+def preflight(nr: Nornir, *, config: Path = Path("config.yaml")) -> None:
+    """A folder that cannot be written fails every host, and a git problem is found only
+    after every device was read: both are refused before the first login."""
+    check_backup(nr, config)
 
 
 def run(nr: Nornir, *, plugin: str | None = None) -> AggregatedResult:

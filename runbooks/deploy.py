@@ -6,6 +6,9 @@ rolls back to the snapshot if anything fails. Running it twice changes nothing t
 Settings under ``user_defined.nornir_pack`` in config.yaml:
   deploy_mode  ``merge`` (default) or ``replace``
 
+Before any login, ``preflight`` checks deploy_mode and that every selected host's template
+exists and parses; a variable missing from one host's data fails only that host, at run time.
+
 Run: ``nornir-pack run deploy [--lab] [--commit]`` or ``python runbooks/deploy.py``.
 """
 
@@ -19,9 +22,17 @@ from nornir.core.task import AggregatedResult
 
 from nornir_pack.cli import run_runbook_file
 from nornir_pack.inventory import settings
+from nornir_pack.preflight import check_deploy_mode, check_templates
 from nornir_pack.tasks import deploy_config
 
 TEMPLATES = Path(__file__).parent / "templates"
+
+
+def preflight(nr: Nornir, *, config: Path = Path("config.yaml")) -> None:
+    """A bad mode or a template that does not load fails every host: refuse it before any
+    login (and before a commit reaches the hosts that happen to go first)."""
+    check_deploy_mode(nr, config)
+    check_templates(nr, TEMPLATES)
 
 
 def run(nr: Nornir, *, plugin: str | None = None, commit: bool = False) -> AggregatedResult:
