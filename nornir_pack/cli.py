@@ -1,7 +1,7 @@
 """The ``nornir-pack`` command.
 
-Exit codes: 0 success, 1 a host failed, 2 a usage or configuration error (one line on stderr,
-never a traceback).
+Exit codes: 0 success, 1 a host failed or is not compliant, 2 a usage or configuration error
+(one line on stderr, never a traceback), 3 the runbook itself crashed, 130 interrupted.
 """
 
 from __future__ import annotations
@@ -14,9 +14,10 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import FrameType
 
-from .exceptions import UsageError
+from .exceptions import RunbookCrashed, UsageError
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+# The same codes as nornir_pack.report's (kept here so --help never imports the reports).
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_CRASHED, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 
 
 class _Parser(argparse.ArgumentParser):
@@ -73,11 +74,18 @@ def _lab_reset(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace) -> int:
     from .runbook import RunOptions, execute
 
+    hosts = [h.strip() for h in (args.hosts or "").split(",") if h.strip()]
+    if args.hosts is not None and not hosts:
+        # an empty list would select nothing, and "nothing" must never turn into "every host"
+        raise UsageError(
+            f"--hosts {args.hosts!r} names no host: give names (--hosts r1,sw1), "
+            "or leave --hosts out to run on every host"
+        )
     options = RunOptions(
         config=Path(args.config),
         plugin=args.plugin,
         filters=args.filter or (),
-        hosts=[h for h in (args.hosts or "").split(",") if h],
+        hosts=hosts,
         workers=args.workers,
         commit=args.commit,
         json=args.json,
@@ -94,11 +102,13 @@ def _inventory(args: argparse.Namespace) -> int:
 
     from .backends import choose_plugin
     from .inventory import load_nornir
+    from .preflight import check_hosts
     from .runbook import select_hosts, validate_hosts
 
     nr = load_nornir(args.config)
     nr = select_hosts(nr, args.filter or (), [], args.config)
     validate_hosts(nr, args.config)
+    check_hosts(nr, args.config)  # the same inventory checks as `run`
     table = Table(title=f"{len(nr.inventory.hosts)} hosts in {args.config}")
     for column in ("host", "address", "groups", "platform", "plugin"):
         table.add_column(column)
@@ -173,8 +183,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as exc:
         print(f"nornir-pack: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except RunbookCrashed as exc:
+        print(f"nornir-pack: error: runbook crashed: {exc}", file=sys.stderr)
+        return EXIT_CRASHED
     except KeyboardInterrupt:
-        return 130
+        return EXIT_INTERRUPTED
 
 
 if __name__ == "__main__":

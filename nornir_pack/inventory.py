@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import os
 import re
+from collections.abc import Hashable
 from pathlib import Path
 from typing import Any
 
@@ -85,11 +86,8 @@ def own_connection_options(host: Host) -> None:
     ``optional_args``, so every later host of the group would connect to the first host's
     device. With a copy per host, nothing a library mutates is shared.
     """
-    plugins = {
-        name
-        for element in (host, *host.extended_groups(), host.defaults)
-        for name in element.connection_options
-    }
+    elements: list[Any] = [host, *host.extended_groups(), host.defaults]
+    plugins = {name for element in elements for name in element.connection_options}
     for plugin in plugins:
         resolved = host._get_connection_options_recursively(plugin)
         if resolved is None:
@@ -104,16 +102,72 @@ def own_connection_options(host: Host) -> None:
         )
 
 
-def read_yaml(path: Path, what: str) -> Any:
-    """Parse a YAML file, turning every failure into a one-line UsageError."""
+def not_utf8(path: str | Path, exc: UnicodeDecodeError) -> UsageError:
+    """The one-line error for a file that is not UTF-8, with the line of the first bad byte."""
+    line = exc.object[: exc.start].count(b"\n") + 1
+    byte = exc.object[exc.start : exc.start + 1].hex()
+    return UsageError(f"{path}: line {line}: not UTF-8 (byte 0x{byte}): save the file as UTF-8")
+
+
+def read_text(path: Path, what: str) -> str:
+    """A UTF-8 text file, or a one-line UsageError (not found, a folder, unreadable, not UTF-8)."""
     try:
-        text = path.read_text()
+        raw = path.read_bytes()
     except FileNotFoundError:
         raise UsageError(f"{path}: {what} not found: check the path") from None
+    except IsADirectoryError:
+        raise UsageError(f"{path}: {what} is a folder, not a file: name the file") from None
     except OSError as exc:
         raise UsageError(f"{path}: cannot read {what}: {exc.strerror}") from None
     try:
-        return yaml.safe_load(text)
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise not_utf8(path, exc) from None
+
+
+class _DuplicateKey(yaml.constructor.ConstructorError):
+    def __init__(self, key: Any, line: int, first: int) -> None:
+        super().__init__()
+        self.key, self.line, self.first = key, line, first
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """SafeLoader that refuses a key given twice in one mapping.
+
+    Plain YAML keeps the last value silently (a host defined twice loses its first half), and
+    Nornir's own loader raises a traceback; either way the person should hear which line.
+    """
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Hashable, Any]:
+        seen: dict[Any, int] = {}
+        for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                continue  # `<<: *anchor` may legitimately repeat keys it merges
+            key = self.construct_object(key_node, deep=True)
+            line = key_node.start_mark.line + 1
+            try:
+                if key in seen:
+                    raise _DuplicateKey(key, line, seen[key])
+                seen[key] = line
+            except TypeError:
+                continue  # an unhashable key: SafeLoader's own error says so
+        return super().construct_mapping(node, deep=deep)
+
+
+def read_yaml(path: Path, what: str) -> Any:
+    """Parse a YAML file, turning every failure into a one-line UsageError.
+
+    Besides syntax errors, a key given twice in one mapping and bytes that are not UTF-8 are
+    refused with their line: both would otherwise load something other than what was meant.
+    """
+    text = read_text(path, what)
+    try:
+        return yaml.load(text, Loader=_UniqueKeyLoader)
+    except _DuplicateKey as exc:
+        raise UsageError(
+            f"{path}: line {exc.line}: duplicate key '{exc.key}' (first on line {exc.first}): "
+            "keep one of them"
+        ) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1}" if mark is not None else ""
@@ -124,23 +178,35 @@ def read_yaml(path: Path, what: str) -> Any:
 def load_nornir(config_file: str | Path = "config.yaml", **overrides: Any) -> Nornir:
     """InitNornir from a config file, with inventory paths relative to that file."""
     path = Path(config_file)
+    if path.is_dir():
+        raise UsageError(f"{path}: is a folder, not a config file: pass -c {path / 'config.yaml'}")
     if not path.is_file():
         raise UsageError(f"{path}: config file not found: pass -c PATH to a Nornir config.yaml")
     data = read_yaml(path, "config file") or {}
     if not isinstance(data, dict):
         raise UsageError(f"{path}: top level must be a mapping of Nornir settings")
     inventory = data.get("inventory") or {}
+    if not isinstance(inventory, dict) or not isinstance(inventory.get("options") or {}, dict):
+        raise UsageError(f"{path}: inventory and inventory.options must be mappings: fix them")
     options = dict(inventory.get("options") or {})
+    contents: dict[str, tuple[Path, Any]] = {}
     for key in _INVENTORY_FILES:
         if key in options:
-            resolved = (path.parent / str(options[key])).resolve()
+            shown = path.parent / str(options[key])
+            resolved = shown.resolve()
+            if resolved.is_dir():
+                raise UsageError(
+                    f"{path}: inventory.options.{key} points to folder {shown}: name the file"
+                )
             if not resolved.is_file():
                 raise UsageError(
                     f"{path}: inventory.options.{key} points to missing file {resolved}: "
                     "fix the path"
                 )
-            read_yaml(resolved, "inventory file")
+            contents[key] = (shown, read_yaml(shown, "inventory file"))
             options[key] = str(resolved)
+    if inventory.get("plugin", "SimpleInventory") == "SimpleInventory":
+        _check_simple_inventory(contents)
     settings: dict[str, Any] = {"inventory": {"options": options}} if options else {}
     for section, values in overrides.items():
         settings[section] = {**settings.get(section, {}), **values}
@@ -150,6 +216,89 @@ def load_nornir(config_file: str | Path = "config.yaml", **overrides: Any) -> No
         raise
     except (TypeError, ValueError, KeyError, AttributeError) as exc:
         raise UsageError(f"{path}: invalid Nornir configuration: {exc}") from None
+
+
+def _check_element(file: Path, label: str, element: dict[Any, Any]) -> None:
+    """Shapes SimpleInventory would crash on (``None.items()``) or misread later."""
+    if not isinstance(element.get("data") or {}, dict):
+        raise UsageError(f"{file}: {label} data must be a mapping of names to values: fix it")
+    options = element.get("connection_options", {})
+    if not isinstance(options, dict) or not all(isinstance(o, dict) for o in options.values()):
+        raise UsageError(
+            f"{file}: {label} connection_options must map each plugin name to its settings "
+            "(hostname, port, username, password, platform, extras): fix it"
+        )
+    for plugin, option in options.items():
+        if not isinstance(option.get("extras") or {}, dict):
+            raise UsageError(
+                f"{file}: {label} connection_options.{plugin}.extras must be a mapping: fix it"
+            )
+
+
+def _check_simple_inventory(contents: dict[str, tuple[Path, Any]]) -> None:
+    """What SimpleInventory would crash on with a KeyError or a traceback, named by file and
+    element: wrong shapes, a group nobody defines, groups that contain each other."""
+    groups_file, groups_data = contents.get("group_file", (None, None))
+    members: dict[str, list[str]] = {}
+    for key, kind in (("host_file", "host"), ("group_file", "group")):
+        if key not in contents:
+            continue
+        file, data = contents[key]
+        if not isinstance(data or {}, dict):
+            raise UsageError(f"{file}: top level must map each {kind} name to its settings")
+        for name, element in (data or {}).items():
+            label = f"{kind} '{name}'"
+            if not isinstance(element, dict):
+                raise UsageError(
+                    f"{file}: {label} must be a mapping of settings "
+                    "(hostname, port, groups, data, ...): fix it"
+                )
+            _check_element(file, label, element)
+            groups = element.get("groups") or []
+            if not isinstance(groups, list) or not all(isinstance(g, str) for g in groups):
+                raise UsageError(
+                    f"{file}: {label} groups must be a list of group names, e.g. groups: [ios]"
+                )
+            for group in groups:
+                if groups_file is not None and group not in (groups_data or {}):
+                    raise UsageError(
+                        f"{file}: {label} is in group '{group}', which {groups_file} does not "
+                        "define: add the group there or fix the name"
+                    )
+            if kind == "group":
+                members[str(name)] = groups
+    if "defaults_file" in contents:
+        file, data = contents["defaults_file"]
+        if not isinstance(data or {}, dict):
+            raise UsageError(f"{file}: top level must be a mapping of default settings")
+        _check_element(file, "defaults", data or {})
+    cycle = _group_cycle(members)
+    if cycle:
+        chain = " -> ".join(f"'{g}'" for g in cycle)
+        raise UsageError(f"{groups_file}: groups {chain} contain each other: remove one of them")
+
+
+def _group_cycle(members: dict[str, list[str]]) -> list[str]:
+    """A chain of groups that leads back to its start (Nornir would recurse forever), or []."""
+    done: set[str] = set()
+
+    def visit(name: str, path: list[str]) -> list[str]:
+        if name in path:
+            return [*path[path.index(name) :], name]
+        if name in done:
+            return []
+        for parent in members.get(name, []):
+            found = visit(parent, [*path, name])
+            if found:
+                return found
+        done.add(name)
+        return []
+
+    for start in members:
+        found = visit(start, [])
+        if found:
+            return found
+    return []
 
 
 def settings(nr: Nornir) -> dict[str, Any]:

@@ -14,7 +14,8 @@ import importlib.util
 import inspect
 import sys
 import time
-from collections.abc import Callable, Sequence
+import traceback
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,24 +25,40 @@ from typing import IO, Any
 import yaml
 from nornir.core import Nornir
 from nornir.core.filter import F
-from nornir.core.task import AggregatedResult
+from nornir.core.task import AggregatedResult, MultiResult
 from nornir.plugins.runners import ThreadedRunner
 from rich.console import Console
 from rich.table import Table
 
 from .backends import CLI_PLATFORMS, PLUGINS
-from .exceptions import UsageError
+from .exceptions import NornirPackError, RunbookCrashed, UsageError
 from .inventory import load_nornir
 from .lab import Lab
 from .lab.server import state_dir_for
 from .platforms import canonical_platform
+from .preflight import check_run
 from .redaction import Redactor
-from .report import RunReport, build_report, to_json, to_junit, to_markdown
+from .report import (
+    EXIT_CRASHED,
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_USAGE,
+    STATUS_FAILED,
+    STATUS_ROLLBACK_FAILED,
+    RunReport,
+    build_report,
+    first_line,
+    to_json,
+    to_junit,
+    to_markdown,
+)
 from .runner import RunWatcher
 
 ENTRY = "run"
 DIFF_LINES_SHOWN = 40
 RUNBOOK_DIR = "runbooks"
+CRASH_LOG = "nornir-pack.log"
 
 
 @dataclass
@@ -88,7 +105,10 @@ def load_runbook(path: Path) -> Callable[..., AggregatedResult]:
         raise UsageError(f"{path}: cannot be imported as a Python module")
     module: ModuleType = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
+    try:
+        spec.loader.exec_module(module)
+    except Exception as exc:
+        raise RunbookCrashed(crash_line(exc, path, crash_log(path), Redactor())) from None
     entry = getattr(module, ENTRY, None)
     if not callable(entry):
         raise UsageError(
@@ -104,7 +124,15 @@ def select_hosts(nr: Nornir, filters: Sequence[str], hosts: Sequence[str], sourc
         key, sep, raw = expression.partition("=")
         if not sep or not key:
             raise UsageError(f"--filter {expression!r}: write KEY=VALUE, e.g. --filter role=router")
-        nr = nr.filter(F(**{key: yaml.safe_load(raw) if raw else raw}))
+        try:
+            value = yaml.safe_load(raw) if raw else raw  # YAML, so that 22 and [a, b] work
+        except yaml.YAMLError as exc:
+            problem = getattr(exc, "problem", None) or "invalid YAML"
+            raise UsageError(
+                f"--filter {expression!r}: the value is not valid YAML ({problem}): "
+                f"quote it to match the text, e.g. --filter \"{key}='{raw}'\""
+            ) from None
+        nr = nr.filter(F(**{key: value}))
     if hosts:
         missing = sorted(set(hosts) - set(nr.inventory.hosts))
         if missing:
@@ -152,6 +180,13 @@ def execute(name: str, options: RunOptions, stream: IO[str] | None = None) -> in
     nr = load_nornir(options.config)
     nr = select_hosts(nr, options.filters, options.hosts, str(options.config))
     validate_hosts(nr, str(options.config))
+    try:
+        check_run(nr, entry, options)  # every configuration error before the first login
+    except NornirPackError:
+        raise
+    except Exception as exc:  # the runbook's own preflight hook broke: a crash, not bad input
+        log = crash_log(options.config)
+        raise RunbookCrashed(crash_line(exc, path, log, Redactor.from_nornir(nr))) from None
     if options.workers is not None:
         if options.workers < 1:
             raise UsageError(f"--workers {options.workers}: use a positive number of workers")
@@ -166,46 +201,117 @@ def execute(name: str, options: RunOptions, stream: IO[str] | None = None) -> in
     # only a runbook that can commit has a dry run to speak of
     dry_run = _accepts(entry, "commit") and not options.commit
     lab = Lab.from_nornir(nr, state_dir_for(options.config)) if options.lab else nullcontext()
+    redact = Redactor.from_nornir(nr)
     started = time.monotonic()
+    stopped, stopped_code = "", EXIT_OK
     with lab:
         try:
-            results = entry(watched, **kwargs)
+            results: Mapping[str, MultiResult] = entry(watched, **kwargs)
+            if not isinstance(results, Mapping):
+                stopped_code = EXIT_CRASHED
+                stopped = (
+                    f"{path}: {ENTRY}() returned {type(results).__name__} instead of the "
+                    "result of nr.run(...): return it"
+                )
+        except KeyboardInterrupt:
+            stopped, stopped_code = "interrupted (Ctrl-C)", EXIT_INTERRUPTED
+        except UsageError as exc:
+            stopped, stopped_code = str(exc), EXIT_USAGE
+        except NornirPackError as exc:
+            stopped, stopped_code = str(exc), EXIT_FAILED
+        except Exception as exc:
+            stopped = crash_line(exc, path, crash_log(options.config), redact)
+            stopped_code = EXIT_CRASHED
         finally:
             watcher.close()
             nr.close_connections(on_good=True, on_failed=True)  # unwatched: not a run step
+    if stopped:
+        results = watcher.finished  # what finished before the run stopped
+        print(f"nornir-pack: error: {stopped}", file=sys.stderr)
     report = build_report(
         path.stem,
         results,
         durations=watcher.durations,
         dry_run=dry_run,
         duration=time.monotonic() - started,
-        redact=Redactor.from_nornir(nr),
+        redact=redact,
+        stopped=stopped,
+        stopped_code=stopped_code,
     )
     print_summary(report, watcher.console)
     write_reports(report, options)
     return report.exit_code
 
 
+def crash_log(config: Path) -> Path:
+    """Where a crashed runbook's traceback goes: ``nornir-pack.log`` beside config.yaml."""
+    return config.resolve().parent / CRASH_LOG
+
+
+def crash_line(exc: BaseException, runbook: Path, log: Path, redact: Redactor) -> str:
+    """One line for a runbook that raised: the runbook's file:line (the innermost frame in
+    the runbook, else the innermost frame) and the exception; the whole traceback, redacted,
+    is appended to ``log``."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    if isinstance(exc, SyntaxError) and exc.filename:
+        where = f"{exc.filename}:{exc.lineno}"
+    else:
+        own = [f for f in frames if Path(f.filename).resolve() == runbook.resolve()]
+        innermost = own or frames
+        where = f"{innermost[-1].filename}:{innermost[-1].lineno}" if innermost else str(runbook)
+    text = "".join(traceback.format_exception(exc))
+    try:
+        with log.open("a", encoding="utf-8") as stream:
+            stream.write(f"--- {time.strftime('%Y-%m-%d %H:%M:%S')} {runbook}\n")
+            stream.write(redact(text))
+        pointer = f" (traceback in {log})"
+    except OSError:
+        pointer = ""
+    summary = str(exc).strip().splitlines()
+    detail = f": {summary[0]}" if summary else ""
+    return redact(f"{where}: {type(exc).__name__}{detail}{pointer}")
+
+
+STATUS_STYLES = {
+    "ok": "green",
+    "changed": "yellow",
+    "failed": "red",
+    "non-compliant": "red",
+    "rollback-failed": "bold red",
+}
+
+
 def print_summary(report: RunReport, console: Console) -> None:
+    """The summary table (first line of each message), each failed step's whole message,
+    each diff (shortened), and a closing line with the count of each status."""
     table = Table(title=f"{report.runbook}{' (dry run)' if report.dry_run else ''}")
     for column in ("host", "status", "changed", "duration", "message"):
         table.add_column(column, overflow="fold")
-    styles = {"ok": "green", "changed": "yellow", "failed": "red", "non-compliant": "red"}
     for host in report.hosts:
-        style = styles.get(host.status, "")
         table.add_row(
             host.name,
-            f"[{style}]{host.status}[/]" if style else host.status,
+            _styled(host.status),
             "yes" if host.changed else "no",
             f"{host.duration:.1f} s",
-            host.message,
+            first_line(host.message),
+            end_section=False,
         )
     console.print(table)
     for host in report.hosts:
         for step in host.steps:
+            if step.status in (STATUS_FAILED, STATUS_ROLLBACK_FAILED) and "\n" in step.message:
+                console.print(f"{host.name}: {step.name} {step.status}", markup=False, style="bold")
+                console.print(step.message, markup=False, highlight=False)
             if step.diff:
                 console.print(f"{host.name}: {step.name} diff", markup=False, style="bold")
                 console.print(_shortened(step.diff), markup=False, highlight=False)
+    counts = ", ".join(f"{n} {_styled(s)}" for s, n in sorted(report.counts().items()))
+    console.print(f"{len(report.hosts)} hosts: {counts or 'none finished'}")
+
+
+def _styled(status: str) -> str:
+    style = STATUS_STYLES.get(status, "")
+    return f"[{style}]{status}[/]" if style else status
 
 
 def _shortened(diff: str, limit: int = DIFF_LINES_SHOWN) -> str:

@@ -9,7 +9,9 @@ from nornir.core.inventory import Host
 from nornir.core.task import Result, Task
 
 from ..exceptions import UsageError
+from ..inventory import not_utf8
 from ..platforms import canonical_platform
+from .boundary import task_boundary
 
 
 def template_name(host: Host, template: str | None = None) -> str:
@@ -61,8 +63,13 @@ def render(host: Host, template_dir: str | Path, template: str | None = None) ->
             f"{path}: {exc.message} for host '{host.name}': "
             "add the variable to the host, group or defaults data"
         ) from None
+    except UnicodeDecodeError as exc:  # jinja2 reads templates as UTF-8
+        raise not_utf8(path, exc) from None
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot read the template: {exc.strerror}") from None
 
 
+@task_boundary
 def render_config(
     task: Task, template_dir: str = "runbooks/templates", template: str | None = None
 ) -> Result:
@@ -71,8 +78,4 @@ def render_config(
     Result.result is the rendered text, ready for ``deploy_config(config=...)``; a missing
     template or variable fails the host with a one-line message.
     """
-    try:
-        text = render(task.host, template_dir, template)
-    except UsageError as exc:
-        return Result(host=task.host, failed=True, result=str(exc))
-    return Result(host=task.host, result=text)
+    return Result(host=task.host, result=render(task.host, template_dir, template))
