@@ -6,11 +6,18 @@ discarded is closed. After a commit the running config is read back and checked;
 is checked against the snapshot too, and falls back to replacing the config with the snapshot
 when the driver's native rollback restores something else (EOS rolls back to the startup
 config, which is not the snapshot when the running config had unsaved changes).
+
+Nothing is left behind on the device: a discarded candidate leaves no file on ``flash:`` and
+no open session, and after a commit or a rollback the startup config equals the running
+config (``_Leftovers`` says what NAPALM ios leaves and why).
 """
 
 from __future__ import annotations
 
+import contextlib
 import copy
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from nornir.core.plugins.connections import ConnectionPluginRegister
@@ -35,6 +42,66 @@ if TYPE_CHECKING:
     from nornir.core.inventory import Host
 
 PLUGIN = "napalm"
+
+
+@dataclass(frozen=True)
+class _Leftovers:
+    """What a NAPALM driver leaves on the device, and the commands that clean it up.
+
+    napalm/ios/ios.py: ``load_*_candidate`` copy the candidate to ``flash:`` (``candidate_cfg``,
+    ``merge_cfg``) and ``discard_config`` only overwrites both (``copy running-config``, ``copy
+    null:``), so deleting them is the discard that leaves nothing. ``commit_config``,
+    ``confirm_commit`` and ``rollback`` save while the ``file prompt quiet`` that
+    ``_file_prompt_quiet`` turned on is still there, and ``close`` removes it from the running
+    config only: startup must be saved again after the close. EOS keeps its candidate in a
+    session that ``discard_config`` aborts, and its close changes no config: nothing to do.
+    """
+
+    files: tuple[str, ...] = ()  # driver attributes naming its candidate files
+    delete: str = ""  # removes one file without a question; ``{path}`` is the full path
+    save: str = ""  # writes the running config to startup
+    saved: str = ""  # what the save prints when it worked
+
+
+# Keyed by the driver's own ``platform`` attribute (NAPALM's driver name).
+_LEFTOVERS: Mapping[str, _Leftovers] = {
+    "ios": _Leftovers(
+        files=("candidate_cfg", "merge_cfg"),
+        delete="delete /force {path}",
+        save="write memory",
+        saved="[OK]",
+    ),
+}
+
+
+def _leftovers(driver: Any) -> _Leftovers:
+    return _LEFTOVERS.get(str(getattr(driver, "platform", "")), _Leftovers())
+
+
+def _restores_on_close(driver: Any) -> bool:
+    """Whether ``driver.close()`` will change the running config: NAPALM ios sends ``no file
+    prompt quiet`` when ``auto_file_prompt`` is on and it configured the line itself."""
+    return bool(getattr(driver, "auto_file_prompt", False)) and bool(
+        getattr(driver, "prompt_quiet_changed", False)
+    )
+
+
+def _remove_candidate_files(driver: Any) -> list[str]:
+    """Delete the driver's candidate files; the device's complaints (a missing file is none)."""
+    leftovers = _leftovers(driver)
+    if not leftovers.files:
+        return []
+    folder = driver.dest_file_system  # as napalm's _gen_full_path builds the path
+    commands = [
+        leftovers.delete.format(path=f"{folder}/{getattr(driver, attribute)}")
+        for attribute in leftovers.files
+    ]
+    outputs = driver.cli(commands)
+    return [
+        f"'{command}': {str(output).strip()}"
+        for command, output in outputs.items()
+        if "%" in str(output) and "No such file" not in str(output)
+    ]
 
 
 class NapalmBackend:
@@ -76,7 +143,7 @@ class NapalmBackend:
         self.verify(candidate, mode)
 
     def save(self) -> None:
-        """Nothing to do: NAPALM's commit already writes the startup config."""
+        """Nothing to do: a commit leaves the startup config equal to the running config."""
 
     def rollback(self, snapshot: str) -> str:
         before = self.running_config()
@@ -85,10 +152,11 @@ class NapalmBackend:
             try:
                 with device_errors(self.host, PLUGIN, "native rollback"):
                     self.driver.rollback()
-                self.committed = False
-                self.close()
             except DeviceError:
                 pass  # replaced with the snapshot below
+            else:
+                self.committed = False
+                self.close()
         if normalised_diff(self.running_config(), snapshot, self.platform):
             self.commit(snapshot, "replace")
             self.committed = False
@@ -98,6 +166,7 @@ class NapalmBackend:
                 "the running config still differs from the snapshot:\n"
                 + sanitize_diff(remaining, self.platform)
             )
+        self._tidy()
         return undone
 
     def close(self) -> None:
@@ -108,8 +177,9 @@ class NapalmBackend:
         """A context that loads ``text`` as the candidate and always discards it on exit.
 
         The connection is closed on exit too (NAPALM ios configures ``file prompt quiet``
-        for the life of its connection; closing removes it), unless ``pending``: a commit
-        awaiting its confirm must keep its session (closing aborts it on EOS).
+        for the life of its connection; closing removes it, and after a commit the startup
+        config is saved again), unless ``pending``: a commit awaiting its confirm must keep
+        its session (closing aborts it on EOS).
         """
         return _Candidate(self, text, mode, pending)
 
@@ -137,15 +207,49 @@ class NapalmBackend:
         """Confirm a commit made with ``revert_in``."""
         with device_errors(self.host, PLUGIN, "confirming the commit"):
             self.driver.confirm_commit()
-        self.close()
+        self.close_saved()
 
     def revert_now(self) -> None:
         """Revert a pending (unconfirmed) commit now instead of waiting for its timer."""
         with device_errors(self.host, PLUGIN, "reverting the pending commit"):
-            if self.driver.has_pending_commit():
+            reverted = bool(self.driver.has_pending_commit())
+            if reverted:
                 self.driver.rollback()
         self.committed = False
+        if reverted:
+            self.close_saved()
+        else:
+            self.close()
+
+    def close_saved(self) -> None:
+        """Close a connection NAPALM saved the config in, then save again if closing changed
+        the running config (see ``_Leftovers``), so that startup equals running."""
+        connection = self.host.connections.get(PLUGIN)
+        restores = connection is not None and _restores_on_close(connection.connection)
         self.close()
+        if restores:
+            self._save_running()
+
+    def _save_running(self) -> None:
+        """Write the running config to startup, on drivers whose own saves can fall behind."""
+        driver = self.driver
+        leftovers = _leftovers(driver)
+        if not leftovers.save:
+            return
+        with device_errors(self.host, PLUGIN, "saving the config"):
+            output = str(driver.cli([leftovers.save])[leftovers.save])
+        if leftovers.saved not in output:
+            raise DeviceError(f"'{leftovers.save}' did not save the config: {output.strip()}")
+
+    def _tidy(self) -> None:
+        """After a rollback: remove the candidate files a failed commit had no chance to
+        delete (its connection was dropped), and save what was restored."""
+        driver = self.driver
+        with device_errors(self.host, PLUGIN, "removing the candidate files"):
+            problems = _remove_candidate_files(driver)
+        if problems:
+            raise DeviceError("the candidate files stay on the device: " + "; ".join(problems))
+        self._save_running()
 
     def fresh_running_config(self) -> str:
         """Read the running config over a new connection (a post-check that the device is
@@ -177,7 +281,12 @@ class NapalmBackend:
 
 
 class _Candidate:
-    """Loaded candidate config: discarded unless committed, then the connection closed."""
+    """Loaded candidate config: discarded unless committed, then the connection closed.
+
+    A discard that leaves something on the device fails (unless an error is already on its
+    way out); after a commit the candidate files are removed as well as can be, since a
+    commit that worked is not undone for a leftover file.
+    """
 
     def __init__(self, backend: NapalmBackend, text: str, mode: Mode, pending: bool) -> None:
         self.backend = backend
@@ -195,23 +304,48 @@ class _Candidate:
                 else:
                     driver.load_merge_candidate(config=self.text)
         except DeviceError:
-            self._discard()
+            self._discard(strict=False)
             self.backend.close()
             raise
         return driver
 
-    def __exit__(self, *exc_info: object) -> None:
-        if not self.committed:
-            self._discard()
-        if not (self.committed and self.pending):
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: object
+    ) -> None:
+        if self.committed:
+            connection = self.backend.host.connections.get(PLUGIN)
+            if connection is not None:
+                with contextlib.suppress(Exception):  # best effort: see the class docstring
+                    _remove_candidate_files(connection.connection)
+            if not self.pending:
+                self.backend.close_saved()
+            return
+        try:
+            self._discard(strict=exc_type is None)
+        finally:
             self.backend.close()
 
-    def _discard(self) -> None:
+    def _discard(self, *, strict: bool) -> None:
+        """Drop the candidate: delete the driver's candidate files where it keeps it in files
+        (IOS), else ``discard_config`` (EOS aborts the session). ``strict``: fail if that
+        leaves anything behind."""
         host = self.backend.host
-        driver = host.connections.get(PLUGIN)
-        if driver is None:
-            return  # already dropped: closing it discarded the session
+        connection = host.connections.get(PLUGIN)
+        if connection is None:
+            return  # already dropped: closing it aborted an EOS session
+        driver = connection.connection
         try:
-            driver.connection.discard_config()
-        except Exception:  # the session is suspect: close it, which discards on the device
+            if _leftovers(driver).files:
+                problems = _remove_candidate_files(driver)
+            else:
+                driver.discard_config()
+                problems = []
+        except Exception as exc:  # the session is suspect: close it (EOS: that aborts it)
             drop_connection(host, PLUGIN)
+            if strict:
+                raise DeviceError(
+                    f"discarding the candidate failed over {PLUGIN}: {describe(exc, host)}"
+                ) from None
+            return
+        if problems and strict:
+            raise DeviceError("the candidate files stay on the device: " + "; ".join(problems))

@@ -23,11 +23,14 @@ def _mode(replace: bool) -> Mode:
     return "replace" if replace else "merge"
 
 
-def napalm_diff(task: Task, config: str, replace: bool = True) -> Result:
+def napalm_diff(task: Task, config: str, replace: bool = False) -> Result:
     """Nornir task: what committing ``config`` would change, without changing anything.
 
-    Result.diff is the normalised diff (the same as every other plugin shows); the driver's
-    own diff is kept beside it in ``result["native_diff"]``. The candidate is always discarded.
+    ``config`` is merged unless ``replace=True`` (as nornir_napalm's ``napalm_configure``):
+    a fragment must never read as "delete everything else". Result.diff is the normalised
+    diff (the same as every other plugin shows); the driver's own diff is kept beside it in
+    ``result["native_diff"]``. The candidate is always discarded and leaves nothing on the
+    device (no file on flash:, no open session).
     """
     mode = _mode(replace)
     try:
@@ -48,15 +51,18 @@ def napalm_diff(task: Task, config: str, replace: bool = True) -> Result:
 def napalm_commit(
     task: Task,
     config: str,
-    replace: bool = True,
+    replace: bool = False,
     revert_in: int | None = None,
     dry_run: bool | None = None,
 ) -> Result:
     """Nornir task: commit ``config`` through NAPALM, verify it, roll back on failure.
 
-    With ``revert_in`` (seconds) the commit is confirmed only once a new connection reads
-    the change back; otherwise it is reverted at once and the host fails. A dry run loads,
-    compares and discards, and reports ``changed=False``.
+    ``config`` is merged unless ``replace=True``: a forgotten argument must not replace a
+    whole config with a fragment. After the commit the startup config equals the running
+    config. With ``revert_in`` (seconds) the commit is confirmed only once a new connection
+    reads the change back; otherwise it is reverted at once and the host fails. A dry run
+    loads, compares and discards (leaving nothing on the device), and reports
+    ``changed=False``.
     """
     host = task.host
     mode = _mode(replace)
