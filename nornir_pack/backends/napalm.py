@@ -27,10 +27,12 @@ from ..platforms import host_platform, host_plugin_platform
 from . import (
     DeviceError,
     Mode,
+    check_identity,
     describe,
     device_errors,
     drop_connection,
     ensure_registered,
+    expected_hostname,
     intended_config,
     open_connection,
     require_converged,
@@ -117,7 +119,13 @@ class NapalmBackend:
 
     @property
     def driver(self) -> Any:
-        return open_connection(self.host, self.config, PLUGIN)
+        fresh = PLUGIN not in self.host.connections
+        driver = open_connection(self.host, self.config, PLUGIN)
+        if fresh and expected_hostname(self.host) is not None:
+            with device_errors(self.host, PLUGIN, "reading the hostname"):
+                reported = _reported_hostname(driver)
+            check_identity(self.host, PLUGIN, reported)
+        return driver
 
     # -- the contract
     def running_config(self) -> str:
@@ -278,6 +286,15 @@ class NapalmBackend:
                 f"post-check over a new connection failed: {describe(exc, self.host)}"
             ) from None
         return clean_config(str(text), self.platform)
+
+
+def _reported_hostname(driver: Any) -> str:
+    """The hostname the device reports, as cheaply as the driver allows: the prompt netmiko
+    found at login (IOS), else one ``show hostname`` (EOS eAPI)."""
+    prompt = getattr(driver.device, "base_prompt", None)
+    if prompt:
+        return str(prompt)
+    return str(driver.device.run_commands(["show hostname"])[0]["hostname"])
 
 
 class _Candidate:

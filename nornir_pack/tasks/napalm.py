@@ -12,10 +12,11 @@ from typing import Any
 
 from nornir.core.task import Result, Task
 
-from ..backends import DeviceError, Mode, intended_config, sanitize_diff
+from ..backends import Mode, intended_config, sanitize_diff
 from ..backends.napalm import NapalmBackend
 from ..diff import normalised_diff
-from ..exceptions import NornirPackError
+from ..exceptions import DeviceError, NornirPackError
+from .boundary import as_device_error, failed, task_boundary
 from .deploy import refuse_redacted, roll_back
 
 
@@ -23,6 +24,7 @@ def _mode(replace: bool) -> Mode:
     return "replace" if replace else "merge"
 
 
+@task_boundary
 def napalm_diff(task: Task, config: str, replace: bool = False) -> Result:
     """Nornir task: what committing ``config`` would change, without changing anything.
 
@@ -38,7 +40,7 @@ def napalm_diff(task: Task, config: str, replace: bool = False) -> Result:
         diff = backend.diff(config, mode)
         native = backend.native_diff(config, mode)
     except NornirPackError as exc:
-        return Result(host=task.host, failed=True, result=str(exc))
+        return failed(task.host, exc)
     platform = backend.platform
     return Result(
         host=task.host,
@@ -48,6 +50,7 @@ def napalm_diff(task: Task, config: str, replace: bool = False) -> Result:
     )
 
 
+@task_boundary
 def napalm_commit(
     task: Task,
     config: str,
@@ -72,7 +75,7 @@ def napalm_commit(
         snapshot = backend.running_config()
         diff = backend.diff(config, mode, running=snapshot)
     except NornirPackError as exc:
-        return Result(host=host, failed=True, result=str(exc))
+        return failed(host, exc)
     platform = backend.platform
     shown = sanitize_diff(diff, platform)
     summary: dict[str, Any] = {"plugin": "napalm", "mode": mode}
@@ -82,7 +85,7 @@ def napalm_commit(
         try:
             native = backend.native_diff(config, mode)
         except NornirPackError as exc:
-            return Result(host=host, failed=True, diff=shown, result=str(exc))
+            return failed(host, exc, diff=shown)
         summary["native_diff"] = sanitize_diff(native, platform)
         return Result(host=host, changed=False, diff=shown, result={**summary, "status": "dry run"})
     try:
@@ -92,8 +95,9 @@ def napalm_commit(
             backend.verify(config, mode)
         else:
             _confirm_after_post_check(backend, config, mode)
-    except DeviceError as exc:
-        return Result(host=host, failed=True, diff=shown, result=roll_back(backend, snapshot, exc))
+    except Exception as exc:  # whatever broke the commit, the device goes back to the snapshot
+        cause = as_device_error(exc, host, "napalm_commit")
+        return failed(host, roll_back(backend, snapshot, cause), diff=shown)
     status = "committed" if revert_in is None else "committed and confirmed"
     return Result(host=host, changed=True, diff=shown, result={**summary, "status": status})
 
