@@ -247,9 +247,7 @@ def test_deploy_refused_line_fails_host_and_restores_running_exactly(
     assert "verified equal to" in message
     assert "Traceback" not in message
     assert target.running() == before
-    if target.plugin != "napalm":
-        # NAPALM ios saves while its own `file prompt quiet` is configured; running is exact.
-        assert target.startup() == startup
+    assert target.startup() == startup  # NAPALM's own `file prompt quiet` saved away too
     # The next run starts clean: the failed connection was not reused.
     assert target.run(backup_config, backup_dir=str(target.folder / "b")).failed is False
 
