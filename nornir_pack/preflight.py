@@ -67,7 +67,7 @@ def check_run(nr: Nornir, entry: Callable[..., Any], options: RunOptions) -> Non
     if hook is not None:
         check_signature(hook, HOOK_KEYWORDS)
         values = {"plugin": options.plugin, "commit": options.commit, "config": options.config}
-        hook(nr, **{key: value for key, value in values.items() if _accepts(hook, key)})
+        hook(nr, **{key: value for key, value in values.items() if accepts(hook, key)})
 
 
 def runbook_hook(entry: Callable[..., Any]) -> Callable[..., Any] | None:
@@ -120,7 +120,8 @@ def check_signature(func: Callable[..., Any], given: Collection[str]) -> None:
             )
 
 
-def _accepts(func: Callable[..., Any], name: str) -> bool:
+def accepts(func: Callable[..., Any], name: str) -> bool:
+    """Whether ``func`` takes a keyword ``name`` (by name or through ``**kwargs``)."""
     parameters = inspect.signature(func).parameters
     return name in parameters or any(p.kind is p.VAR_KEYWORD for p in parameters.values())
 

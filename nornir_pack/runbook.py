@@ -11,7 +11,6 @@ the same however it is started.
 from __future__ import annotations
 
 import importlib.util
-import inspect
 import sys
 import time
 import traceback
@@ -36,7 +35,7 @@ from .inventory import load_nornir
 from .lab import Lab
 from .lab.server import state_dir_for
 from .platforms import canonical_platform
-from .preflight import check_run
+from .preflight import accepts, check_run
 from .redaction import Redactor
 from .report import (
     EXIT_CRASHED,
@@ -166,13 +165,49 @@ def validate_hosts(nr: Nornir, source: str) -> None:
             )
 
 
-def _accepts(func: Callable[..., Any], name: str) -> bool:
-    parameters = inspect.signature(func).parameters
-    return name in parameters or any(p.kind is p.VAR_KEYWORD for p in parameters.values())
-
-
 def execute(name: str, options: RunOptions, stream: IO[str] | None = None) -> int:
-    """Run a runbook as the command line does and return the exit code (0, 1)."""
+    """Run a runbook as the command line does and return the exit code (see the README)."""
+    path, entry, nr = prepare(name, options)
+    nr.data.dry_run = not options.commit
+    watcher = RunWatcher(stream)
+    kwargs: dict[str, Any] = {**options.extra}
+    for key, value in (("plugin", options.plugin), ("commit", options.commit)):
+        if accepts(entry, key):
+            kwargs[key] = value
+    lab = Lab.from_nornir(nr, state_dir_for(options.config)) if options.lab else nullcontext()
+    redact = Redactor.from_nornir(nr)
+    started = time.monotonic()
+    with lab:
+        try:
+            results, stopped, stopped_code = _call(entry, nr.with_processors([watcher]), kwargs)
+        except Exception as exc:
+            results, stopped_code = {}, EXIT_CRASHED
+            stopped = crash_line(exc, path, crash_log(options.config), redact)
+        finally:
+            watcher.close()
+            nr.close_connections(on_good=True, on_failed=True)  # unwatched: not a run step
+    if stopped:
+        results = watcher.finished  # what finished before the run stopped
+        print(f"nornir-pack: error: {redact(stopped)}", file=sys.stderr)
+    report = build_report(
+        path.stem,
+        results,
+        durations=watcher.durations,
+        # only a runbook that can commit has a dry run to speak of
+        dry_run=accepts(entry, "commit") and not options.commit,
+        duration=time.monotonic() - started,
+        redact=redact,
+        stopped=stopped,
+        stopped_code=stopped_code,
+    )
+    print_summary(report, watcher.console)
+    write_reports(report, options)
+    return report.exit_code
+
+
+def prepare(name: str, options: RunOptions) -> tuple[Path, Callable[..., Any], Nornir]:
+    """The runbook's file and entry, and the Nornir object of the selected hosts, once every
+    pre-flight check passed: nothing here logs in to a device."""
     if options.plugin is not None and options.plugin not in PLUGINS:
         raise UsageError(f"unknown plugin '{options.plugin}': use one of {', '.join(PLUGINS)}")
     path = find_runbook(name, options.config)
@@ -191,56 +226,33 @@ def execute(name: str, options: RunOptions, stream: IO[str] | None = None) -> in
         if options.workers < 1:
             raise UsageError(f"--workers {options.workers}: use a positive number of workers")
         nr = nr.with_runner(ThreadedRunner(num_workers=options.workers))
-    nr.data.dry_run = not options.commit
-    watcher = RunWatcher(stream)
-    watched = nr.with_processors([watcher])
-    kwargs: dict[str, Any] = {**options.extra}
-    for key, value in (("plugin", options.plugin), ("commit", options.commit)):
-        if _accepts(entry, key):
-            kwargs[key] = value
-    # only a runbook that can commit has a dry run to speak of
-    dry_run = _accepts(entry, "commit") and not options.commit
-    lab = Lab.from_nornir(nr, state_dir_for(options.config)) if options.lab else nullcontext()
-    redact = Redactor.from_nornir(nr)
-    started = time.monotonic()
-    stopped, stopped_code = "", EXIT_OK
-    with lab:
-        try:
-            results: Mapping[str, MultiResult] = entry(watched, **kwargs)
-            if not isinstance(results, Mapping):
-                stopped_code = EXIT_CRASHED
-                stopped = (
-                    f"{path}: {ENTRY}() returned {type(results).__name__} instead of the "
-                    "result of nr.run(...): return it"
-                )
-        except KeyboardInterrupt:
-            stopped, stopped_code = "interrupted (Ctrl-C)", EXIT_INTERRUPTED
-        except UsageError as exc:
-            stopped, stopped_code = str(exc), EXIT_USAGE
-        except NornirPackError as exc:
-            stopped, stopped_code = str(exc), EXIT_FAILED
-        except Exception as exc:
-            stopped = crash_line(exc, path, crash_log(options.config), redact)
-            stopped_code = EXIT_CRASHED
-        finally:
-            watcher.close()
-            nr.close_connections(on_good=True, on_failed=True)  # unwatched: not a run step
-    if stopped:
-        results = watcher.finished  # what finished before the run stopped
-        print(f"nornir-pack: error: {stopped}", file=sys.stderr)
-    report = build_report(
-        path.stem,
-        results,
-        durations=watcher.durations,
-        dry_run=dry_run,
-        duration=time.monotonic() - started,
-        redact=redact,
-        stopped=stopped,
-        stopped_code=stopped_code,
-    )
-    print_summary(report, watcher.console)
-    write_reports(report, options)
-    return report.exit_code
+    return path, entry, nr
+
+
+def _call(
+    entry: Callable[..., Any], nr: Nornir, kwargs: dict[str, Any]
+) -> tuple[Mapping[str, MultiResult], str, int]:
+    """Run the entry function: its results, and why the run stopped early with which exit
+    code ("" and 0 when it returned results). A crash (any other exception) propagates."""
+    try:
+        results = entry(nr, **kwargs)
+    except KeyboardInterrupt:
+        return {}, "interrupted (Ctrl-C)", EXIT_INTERRUPTED
+    except UsageError as exc:
+        return {}, str(exc), EXIT_USAGE
+    except NornirPackError as exc:
+        return {}, str(exc), EXIT_FAILED
+    if not isinstance(results, Mapping):
+        returned = type(results).__name__
+        file = getattr(entry, "__code__", None)
+        where = file.co_filename if file is not None else ENTRY
+        return (
+            {},
+            f"{where}: {ENTRY}() returned {returned} instead of the result of nr.run(...): "
+            "return it",
+            EXIT_CRASHED,
+        )
+    return results, "", EXIT_OK
 
 
 def crash_log(config: Path) -> Path:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import itertools
 import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -19,21 +18,11 @@ import yaml
 
 from nornir_pack.lab import PLATFORMS, Device, Lab
 from tests.conftest import PASSWORD, SECRET
+from tests.integration.test_cli_run import nornir_pack
 
 _serial = itertools.count(1)
 
 Prepare = Callable[[Path], None]
-
-
-def nornir_pack(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "nornir_pack.cli", *args],
-        cwd=project,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
 
 
 @pytest.fixture

@@ -9,8 +9,6 @@ reached the first host's device (and was backed up, or configured, as if it were
 from __future__ import annotations
 
 import shutil
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,6 +18,7 @@ import yaml
 
 from nornir_pack.lab import Device, Lab
 from tests.conftest import PASSWORD, REPO, SECRET, free_port
+from tests.integration.test_cli_run import nornir_pack
 
 PLUGINS = ("netmiko", "napalm", "scrapli")
 IOS, EOS = ("ios1", "ios2", "ios3"), ("eos1", "eos2", "eos3")
@@ -69,17 +68,6 @@ def write_project(folder: Path, devices: dict[str, Device], **host_data: Any) ->
             hosts[name]["connection_options"] = {"napalm": {"port": device.eapi_port}}
     for file_name, content in (("defaults", defaults), ("groups", groups), ("hosts", hosts)):
         (inventory / f"{file_name}.yaml").write_text(yaml.safe_dump(content, sort_keys=False))
-
-
-def nornir_pack(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "nornir_pack.cli", *args],
-        cwd=project,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
 
 
 @pytest.fixture
