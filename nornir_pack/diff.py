@@ -7,26 +7,31 @@ lacks (which lines replace each other, which negations a device keeps in its con
 ``Result.diff`` is the same text for NAPALM, Netmiko and Scrapli, remediation and rollback are
 computed once, and ``merge`` predicts what a merge-mode deploy leaves on the device.
 
-Secrets are hidden with ``netutils.config.clean.sanitize_config`` and the filters below:
-netutils ships no default filters, so none of the lab seed's secrets would be caught without
-them.
+Secrets are hidden by the filters below (netutils' ``sanitize_config`` format, which ships no
+filters of its own): they cover what napalm's and netutils' documented filters cover, and
+more, in config text and inside library messages alike.
 """
 
 from __future__ import annotations
 
 import functools
+import logging
+import re
 from dataclasses import dataclass
+from typing import TypeAlias
 
 from hier_config import HConfig, HConfigChild, WorkflowRemediation, get_hconfig, get_hconfig_driver
-from hier_config.models import IdempotentCommandsRule, MatchRule
+from hier_config.exceptions import DuplicateChildError
+from hier_config.models import IdempotentCommandsRule, MatchRule, PerLineSubRule
 from hier_config.platforms.driver_base import HConfigDriverBase
 from netutils.config.clean import clean_config as netutils_clean_config
-from netutils.config.clean import sanitize_config
 
+from .exceptions import UsageError
 from .platforms import canonical_platform, hier_platform
 
 REDACTED = "<redacted>"
 NEGATION = "no "
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -39,6 +44,9 @@ class ConfigDialect:
     # Lines a device keeps in both forms, ``X`` and ``no X``: parent prefixes, then the line.
     toggles: tuple[tuple[str, ...], ...]
     replaces: tuple[tuple[MatchRule, ...], ...]  # a new line matching a rule replaces the old
+    # The line that ends a banner's text (EOS: ``EOF``); None: the delimiter that opens it
+    # (``banner motd #...#``, ``^C`` as IOS prints it).
+    banner_end: str | None = None
 
 
 def _rule(*parts: str) -> tuple[MatchRule, ...]:
@@ -239,6 +247,7 @@ _EOS = ConfigDialect(
         ("management", "shutdown"),
     ),
     replaces=_REPLACES,
+    banner_end="EOF",
 )
 
 _NXOS = ConfigDialect(
@@ -293,6 +302,9 @@ def _driver(platform: str) -> HConfigDriverBase:
                 *driver.rules.idempotent_commands,
                 *(IdempotentCommandsRule(match_rules=rule) for rule in rules.replaces),
             ],
+            # ``exit``, ``exit-address-family``, ``exit-af-interface``...: indentation already
+            # says where a section ends, and a section's repeated exit lines would be duplicates
+            "per_line_sub": [*driver.rules.per_line_sub, PerLineSubRule(search=_EXIT, replace="")],
         }
     )
     return driver
@@ -322,13 +334,176 @@ def sanitize(text: str, platform: str) -> str:
     >>> sanitize("password prompt seen more than once, assuming auth failed", "cisco_ios")
     'password prompt seen more than once, assuming auth failed'
     """
-    filters = [{"regex": regex, "replace": repl} for regex, repl in dialect(platform).secrets]
-    return sanitize_config(text, filters)
+    trigger, filters = _compiled(dialect(platform).secrets)
+    if not trigger.search(text):
+        return text
+    lines = text.split("\n")
+    for number, line in enumerate(lines):
+        if trigger.search(line):  # most config lines name no secret: skip them quickly
+            hidden = line
+            for pattern, replace in filters:
+                hidden = pattern.sub(replace, hidden)
+            lines[number] = hidden
+    return "\n".join(lines)
+
+
+# Every secret filter names one of these words; a line without them holds no secret.
+_TRIGGER = r"secret|password|key|snmp-server|authentication|wpa-psk"
+
+
+@functools.cache
+def _compiled(
+    secrets: tuple[tuple[str, str], ...],
+) -> tuple[re.Pattern[str], tuple[tuple[re.Pattern[str], str], ...]]:
+    filters = tuple((re.compile(regex, re.MULTILINE), repl) for regex, repl in secrets)
+    return re.compile(_TRIGGER), filters
 
 
 def parse(text: str, platform: str) -> HConfig:
-    """Cleaned config text as a hier_config tree with nornir-pack's driver for the platform."""
-    return get_hconfig(_driver(canonical_platform(platform)), clean_config(text, platform))
+    """Cleaned config text as a hier_config tree with nornir-pack's driver for the platform.
+
+    Takes what devices print: ``!`` and blank lines, sections closed by ``exit`` lines,
+    banners with any delimiter, and repeated lines (merged as the device merges them when it
+    reads the config, with a log note). An unterminated banner is a UsageError naming it.
+
+    >>> text = "banner login #Hi#\\nrouter ospf 1\\n router-id 1.1.1.1\\n exit\\n"
+    >>> print(render(parse(text, "ios")))
+    banner login ^C
+    Hi
+    ^C
+    router ospf 1
+     router-id 1.1.1.1
+    """
+    return _parsed(text, platform).deep_copy()
+
+
+def _parsed(text: str, platform: str) -> HConfig:
+    """The shared parse of ``text``: read it, never mutate it."""
+    return _tree(text, canonical_platform(platform))
+
+
+@functools.lru_cache(maxsize=256)
+def _tree(text: str, platform: str) -> HConfig:
+    """``parse``, cached: one parse per distinct text. Shared: never mutate the result."""
+    rules = dialect(platform)
+    body, banners = _lift_banners(clean_config(text, platform), rules.banner_end)
+    driver = _driver(platform)
+    try:
+        config = get_hconfig(driver, body)
+    except DuplicateChildError:  # rare: merge the repeats, then parse once more
+        config = get_hconfig(driver, _merge_repeats(body, driver, platform))
+    for child in tuple(config.children):
+        if child.text.startswith(_BANNER_MARK):
+            banner = banners[int(child.text.removeprefix(_BANNER_MARK))]
+            if (older := config.children.get(banner)) is not None:
+                older.delete()  # the same banner twice: one node
+            child.text = banner
+    return config
+
+
+_EXIT = r"^\s*exit(?:-[\w-]+)?\s*$"
+_BANNER = re.compile(r"banner (\S+)(?: (.*))?")
+_BANNER_MARK = "banner\0"  # a banner's place in the text hier_config parses
+
+
+def _lift_banners(text: str, end_line: str | None) -> tuple[str, list[str]]:
+    """Replace each banner by a one-line placeholder; return the text and the banners.
+
+    hier_config's own banner reading ends a banner at any line that is ``!``, ``%``, ``EOF``
+    or starts with ``^``, and reads a one-line banner on into the next lines; here a banner
+    ends where the device ends it: at its delimiter, or at the ``EOF`` line on EOS. Each is
+    written the way the device prints it: ``banner motd ^C``, the text lines, ``^C``.
+    """
+    out: list[str] = []
+    banners: list[str] = []
+    lines = iter(text.split("\n"))
+    for line in lines:
+        match = _BANNER.fullmatch(line)
+        if match is None:
+            out.append(line)
+            continue
+        kind, rest = match.group(1), (match.group(2) or "").strip()
+        if end_line is not None:
+            header, closing, body = f"banner {kind}", end_line, []
+            for text_line in lines:
+                if text_line.strip() == end_line:
+                    break
+                body.append(text_line)
+            else:
+                raise _unterminated(line, f"a line '{end_line}'")
+        else:
+            if not rest:
+                raise UsageError(
+                    f"'{line}' has no delimiter: write banner {kind} #, the text, then #"
+                )
+            delimiter = "^C" if rest.startswith("^C") else rest[0]
+            header, closing, body = f"banner {kind} ^C", "^C", []
+            pending: str | None = rest[len(delimiter) :]
+            while pending is not None and delimiter not in pending:
+                if pending or body:
+                    body.append(pending)
+                pending = next(lines, None)
+            if pending is None:
+                raise _unterminated(line, repr(delimiter))
+            if before := pending.split(delimiter, 1)[0]:
+                body.append(before)
+        out.append(f"{_BANNER_MARK}{len(banners)}")
+        banners.append("\n".join([header, *body, closing]))
+    return "\n".join(out), banners
+
+
+def _unterminated(line: str, ending: str) -> UsageError:
+    kind = line.split()[1]
+    return UsageError(
+        f"banner {kind} is not terminated: no line after '{line}' ends it with {ending}: "
+        "close the banner"
+    )
+
+
+def _merge_repeats(text: str, driver: HConfigDriverBase, platform: str) -> str:
+    """The config with repeated lines merged as a device merges them when it reads them.
+
+    A section given twice is one section with the lines of both; a line given twice in the
+    same section is one line (its first place kept). Lines are read as hier_config reads
+    them (its per-line rules, indentation), so the result parses without a duplicate.
+    """
+    root: _Lines = {}
+    stack: list[tuple[int, _Lines]] = [(-1, root)]
+    repeats: list[str] = []
+    for raw in text.split("\n"):
+        line = raw
+        for rule in driver.rules.per_line_sub:
+            line = re.sub(rule.search, rule.replace, line)
+        if not line.strip():
+            continue
+        indent = len(line) - len(line.lstrip())
+        while indent <= stack[-1][0]:
+            stack.pop()
+        siblings = stack[-1][1]
+        key = " ".join(line.split())
+        if key in siblings:
+            repeats.append(key)
+        node = siblings.setdefault(key, {})
+        stack.append((indent, node))
+    log.info(
+        "%s config: %d repeated line(s) merged, as the device merges them (first: %r)",
+        platform,
+        len(repeats),
+        sanitize(repeats[0], platform) if repeats else "",
+    )
+    return "\n".join(_emit(root, 0))
+
+
+_Lines: TypeAlias = "dict[str, _Lines]"  # a line's text -> the lines under it
+
+
+def _emit(lines: _Lines, depth: int) -> list[str]:
+    """Nested lines back as text, one space of indentation per level."""
+    out: list[str] = []
+    for text, children in lines.items():
+        out.append(" " * depth + text)
+        out.extend(_emit(children, depth + 1))
+    return out
 
 
 def render(config: HConfig) -> str:
@@ -342,7 +517,7 @@ def normalised_diff(running: str, intended: str, platform: str, *, redact: bool 
     Lines are ``- text`` (only in running) or ``+ text`` (only in intended) under their
     unchanged parent lines. Secrets are redacted unless ``redact=False``.
     """
-    lines = parse(running, platform).unified_diff(parse(intended, platform))
+    lines = _parsed(running, platform).unified_diff(_parsed(intended, platform))
     diff = "\n".join(_mark_continuations(line) for line in lines)
     return sanitize(diff, platform) if redact else diff
 
@@ -357,7 +532,7 @@ def _mark_continuations(line: str) -> str:
 
 
 def _workflow(running: str, intended: str, platform: str) -> WorkflowRemediation:
-    return WorkflowRemediation(parse(running, platform), parse(intended, platform))
+    return WorkflowRemediation(_parsed(running, platform), _parsed(intended, platform))
 
 
 def remediation(running: str, intended: str, platform: str) -> str:
@@ -399,7 +574,7 @@ def _find(config: HConfig, path: tuple[str, ...]) -> HConfig | HConfigChild | No
 
 def merge(running: str, change: str, platform: str) -> str:
     """The config a device shows after ``change`` is merged onto ``running`` (as text)."""
-    return render(merge_config(parse(running, platform), parse(change, platform), platform))
+    return render(merge_config(_parsed(running, platform), _parsed(change, platform), platform))
 
 
 def merge_config(before: HConfig, change: HConfig, platform: str) -> HConfig:

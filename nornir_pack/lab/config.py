@@ -22,6 +22,7 @@ class ConfigNode:
 
     text: str
     children: list[ConfigNode] = field(default_factory=list)
+    closing: str = ""  # the line the device prints after the section (``exit-address-family``)
 
     def child(self, text: str) -> ConfigNode | None:
         return next((node for node in self.children if node.text == text), None)
@@ -35,7 +36,7 @@ class ConfigNode:
         return node
 
     def copy(self) -> ConfigNode:
-        return ConfigNode(self.text, [child.copy() for child in self.children])
+        return ConfigNode(self.text, [child.copy() for child in self.children], self.closing)
 
     def lines(self, indent: str, depth: int = 0) -> list[str]:
         """Render the children as the device shows them, with ``!`` around sections."""
@@ -47,7 +48,9 @@ class ConfigNode:
                 out.append(pad + "!")
             out.append(pad + node.text)
             out.extend(node.lines(indent, depth + 1))
-            if section:
+            if node.closing:  # IOS closes address families this way, even empty ones
+                out.append(pad + node.closing)
+            elif section:
                 out.append(pad + "!")
         return out
 
@@ -111,6 +114,11 @@ class ConfigEngine:
     def mode(self) -> str:
         return self._stack[-1].mode
 
+    @property
+    def in_banner(self) -> bool:
+        """True while the lines typed are a banner's text (its end not seen yet)."""
+        return self._banner is not None
+
     def apply(self, line: str) -> Applied:
         if self._banner is not None:
             return self._banner_line(line)
@@ -128,8 +136,11 @@ class ConfigEngine:
             self._stack.pop()
             return Applied(Outcome.OK)
         first_error: Applied | None = None
+        exact = self._exact_depth(words)
         for depth in range(len(self._stack) - 1, -1, -1):
             frame = self._stack[depth]
+            if exact is not None and depth > exact:
+                continue  # `router bgp 1` in router mode is not `router-id bgp 1`
             resolved = self._resolve(self.platform.modes[frame.mode], words)
             if isinstance(resolved, Applied):
                 first_error = first_error or resolved
@@ -142,6 +153,20 @@ class ConfigEngine:
             return self._set(frame, command)
         assert first_error is not None
         return first_error
+
+    def _exact_depth(self, words: list[str]) -> int | None:
+        """The deepest mode that knows the command's first word as typed, in full.
+
+        A word a mode knows only as an abbreviation of a longer one (``router`` of
+        ``router-id``) is taken there only when no enclosing mode knows the word itself: the
+        device reads a pasted ``router bgp 1`` after a router section as the new section.
+        """
+        first = words[1] if words[0].lower() in ("no", "default") and len(words) > 1 else words[0]
+        for depth in range(len(self._stack) - 1, -1, -1):
+            commands = self.platform.modes[self._stack[depth].mode].commands
+            if any(command[0] == first.lower() for command in _split_commands(commands)):
+                return depth
+        return None
 
     def _resolve(self, mode: Mode, words: list[str]) -> Applied | tuple[bool, list[str]]:
         """Expand abbreviations; say whether the line is a negation and what it negates."""
@@ -174,7 +199,9 @@ class ConfigEngine:
         entered = self._submode(mode, text)
         if entered is not None:
             sub, label = entered
-            self._stack.append(_Frame(sub.mode, frame.node.add(text), label))
+            section = frame.node.add(text)
+            section.closing = sub.closing
+            self._stack.append(_Frame(sub.mode, section, label))
             return Applied(Outcome.OK)
         node = frame.node
         for pattern in mode.single:
@@ -320,14 +347,23 @@ class LoadError:
 
 
 def load_config(platform: Platform, text: str) -> tuple[ConfigNode, list[LoadError]]:
-    """Parse a whole config file as the device would accept it line by line."""
+    """Parse a whole config file as the device would accept it line by line.
+
+    A banner whose end never comes is an incomplete line (the banner's first), and is left
+    out: the device would have read the rest of the file as its text.
+    """
     root = ConfigNode("")
     engine = ConfigEngine(platform, root)
     errors: list[LoadError] = []
+    banner = LoadError(0, "", Outcome.INCOMPLETE)
     for number, line in enumerate(text.splitlines(), start=1):
         applied = engine.apply(line)
         if applied.outcome is Outcome.EXIT and line.strip() == "end":
             break
+        if applied.outcome is Outcome.BANNER_START:
+            banner = LoadError(number, line, Outcome.INCOMPLETE)
         if applied.outcome in (Outcome.INVALID, Outcome.INCOMPLETE, Outcome.AMBIGUOUS):
             errors.append(LoadError(number, line, applied.outcome))
+    if engine.in_banner:
+        errors.append(banner)
     return root, errors

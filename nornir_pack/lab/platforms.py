@@ -22,6 +22,7 @@ class SubMode:
     pattern: re.Pattern[str]
     mode: str
     prompt: str  # prompt label; ``{arg}`` is the pattern's first group, ``{if}`` its short name
+    closing: str = ""  # printed after the section (IOS ``exit-address-family``)
 
 
 @dataclass(frozen=True)
@@ -82,8 +83,8 @@ def _rx(*patterns: str) -> tuple[re.Pattern[str], ...]:
     return tuple(re.compile(p) for p in patterns)
 
 
-def _sub(pattern: str, mode: str, prompt: str) -> SubMode:
-    return SubMode(re.compile(pattern), mode, prompt)
+def _sub(pattern: str, mode: str, prompt: str, closing: str = "") -> SubMode:
+    return SubMode(re.compile(pattern), mode, prompt, closing)
 
 
 def _words(text: str) -> frozenset[str]:
@@ -197,7 +198,16 @@ IOS = Platform(
                 maximum-paths timers distance default-metric summary-address synchronization
                 eigrp metric distribute-list"""
             ),
-            submodes=(_sub(r"^address-family \S+", "config-router-af", "config-router-af"),),
+            # IOS prints each address family closed by exit-address-family (BGP, EIGRP named
+            # mode), and EIGRP's af-interface and topology sections by their own exit lines.
+            submodes=(
+                _sub(
+                    r"^address-family \S+",
+                    "config-router-af",
+                    "config-router-af",
+                    closing="exit-address-family",
+                ),
+            ),
             single=_rx(
                 r"^router-id\b",
                 r"^bgp router-id\b",
@@ -209,9 +219,38 @@ IOS = Platform(
         "config-router-af": Mode(
             commands=_words(
                 """network neighbor redistribute exit-address-family maximum-paths
-                aggregate-address default-information"""
+                aggregate-address default-information af-interface topology eigrp metric"""
             ),
             parent="config-router",
+            submodes=(
+                _sub(
+                    r"^af-interface \S+",
+                    "config-router-af-interface",
+                    "config-router-af-interface",
+                    closing="exit-af-interface",
+                ),
+                _sub(
+                    r"^topology \S+",
+                    "config-router-af-topology",
+                    "config-router-af-topology",
+                    closing="exit-af-topology",
+                ),
+            ),
+        ),
+        "config-router-af-interface": Mode(
+            commands=_words(
+                """passive-interface authentication hello-interval hold-time summary-address
+                bandwidth-percent split-horizon next-hop-self shutdown bfd"""
+            ),
+            parent="config-router-af",
+            stored_negations=("passive-interface", "split-horizon", "next-hop-self"),
+        ),
+        "config-router-af-topology": Mode(
+            commands=_words(
+                """default-metric redistribute distance variance maximum-paths metric timers
+                auto-summary traffic-share default-information distribute-list"""
+            ),
+            parent="config-router-af",
         ),
         "config-line": Mode(
             commands=_words(
@@ -238,7 +277,14 @@ IOS = Platform(
         ),
         "config-vrf": Mode(
             commands=_words("rd route-target description address-family vnet"),
-            submodes=(_sub(r"^address-family \S+", "config-vrf-af", "config-vrf-af"),),
+            submodes=(
+                _sub(
+                    r"^address-family \S+",
+                    "config-vrf-af",
+                    "config-vrf-af",
+                    closing="exit-address-family",
+                ),
+            ),
             single=_rx(r"^rd\b", r"^description\b"),
         ),
         "config-vrf-af": Mode(
