@@ -1,12 +1,14 @@
 """Hiding the inventory's actual secret values in any text a run produces.
 
 Config secrets are sanitised by pattern in ``diff.sanitize``; this is the other half: the
-values of passwords and enable secrets themselves, wherever a device message, a diff or a
-result happens to repeat them. Backends and reports share it, so both hide the same values.
+values of passwords and enable secrets themselves, wherever a device message, a diff, a
+result or a log record happens to repeat them. Backends, reports and the logging guard
+(``logguard``) share it, so all of them hide the same values.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
@@ -17,45 +19,64 @@ if TYPE_CHECKING:
     from nornir.core import Nornir
     from nornir.core.inventory import Host
 
-# Inventory keys whose values are secrets, wherever they appear (extras, optional_args, data).
-SECRET_KEYS = re.compile(r"pass(word)?|secret|auth_secondary|community|token|api_?key", re.I)
+# Inventory keys whose values are secrets, wherever they appear (extras, optional_args, data),
+# matched whole (case and ``-``/``_`` aside): a pattern would also hide data such as
+# ``passive_interfaces`` or ``community_lists`` everywhere.
+SECRET_KEYS = frozenset(
+    {
+        "password",
+        "passwd",
+        "secret",
+        "enable_password",
+        "enable_secret",
+        "auth_secondary",
+        "auth_password",
+        "auth_private_key_passphrase",
+        "passphrase",
+        "community",
+        "snmp_community",
+        "token",
+        "api_token",
+        "access_token",
+        "api_key",
+        "apikey",
+    }
+)
 MIN_SECRET_LENGTH = 3  # shorter values would redact ordinary words
 
 
+def is_secret_key(key: object) -> bool:
+    """Whether an inventory key holds a secret: one of SECRET_KEYS, matched whole."""
+    return str(key).lower().replace("-", "_") in SECRET_KEYS
+
+
+def spellings(value: str) -> set[str]:
+    """``value`` as logs and messages may quote it: itself, repr- and JSON-escaped, and
+    regex-escaped (netmiko logs the pattern it waits for)."""
+    return {value, repr(value)[1:-1], json.dumps(value)[1:-1], re.escape(value)}
+
+
 class Redactor:
-    """Replaces known secret values in any text."""
+    """Replaces known secret values in any text, with one compiled pattern."""
 
     def __init__(self, secrets: Iterable[str] = ()) -> None:
-        values = {s for s in secrets if isinstance(s, str) and len(s) >= MIN_SECRET_LENGTH}
+        self.values = frozenset(
+            s for s in secrets if isinstance(s, str) and len(s) >= MIN_SECRET_LENGTH
+        )
+        forms = {form for value in self.values for form in spellings(value)}
         # longest first, so a secret that contains another is replaced whole
-        ordered = sorted(values, key=len, reverse=True)
+        ordered = sorted(forms, key=len, reverse=True)
         self._pattern = re.compile("|".join(map(re.escape, ordered))) if ordered else None
 
     @classmethod
     def from_nornir(cls, nr: Nornir) -> Redactor:
         """Every password and secret of the inventory: hosts, groups and defaults."""
-        inventory = nr.inventory
-        elements: list[Any] = [*inventory.hosts.values(), *inventory.groups.values()]
-        elements.append(inventory.defaults)
-        secrets: list[str] = []
-        for element in elements:
-            secrets.append(object.__getattribute__(element, "password") or "")
-            for options in element.connection_options.values():
-                secrets.append(object.__getattribute__(options, "password") or "")
-                secrets.extend(_secret_values(options.extras or {}))
-            secrets.extend(_secret_values(element.data or {}))
-        return cls(secrets)
+        return cls(inventory_secrets(nr))
 
     @classmethod
     def from_host(cls, host: Host, plugins: Iterable[str]) -> Redactor:
-        """One host's password and enable secrets, as its connection options resolve them."""
-        secrets = [host.password or ""]
-        for plugin in plugins:
-            extras = host.get_connection_parameters(plugin).extras or {}
-            optional = extras.get("optional_args") or {}
-            secrets += [str(extras.get("secret") or ""), str(extras.get("auth_secondary") or "")]
-            secrets.append(str(optional.get("secret") or ""))
-        return cls(secrets)
+        """Every password and secret the host can use (``host_secrets``)."""
+        return cls(host_secrets(host, plugins))
 
     def __call__(self, text: str) -> str:
         if self._pattern is None or not text:
@@ -63,10 +84,46 @@ class Redactor:
         return self._pattern.sub(REDACTED, text)
 
 
+def inventory_secrets(nr: Nornir) -> list[str]:
+    """Every password and secret of the inventory: hosts, groups and defaults."""
+    inventory = nr.inventory
+    elements: list[Any] = [*inventory.hosts.values(), *inventory.groups.values()]
+    elements.append(inventory.defaults)
+    secrets: list[str] = []
+    for element in elements:
+        secrets.append(_text(object.__getattribute__(element, "password")))
+        for options in element.connection_options.values():
+            secrets.append(_text(object.__getattribute__(options, "password")))
+            secrets.extend(_secret_values(options.extras or {}))
+        secrets.extend(_secret_values(element.data or {}))
+    return secrets
+
+
+def host_secrets(host: Host, plugins: Iterable[str]) -> list[str]:
+    """Every password and secret the host can use, as its connection options resolve them
+    for each of ``plugins`` and any plugin the inventory configures: the base password,
+    per-plugin passwords, secrets in extras (netmiko ``secret``, scrapli ``auth_secondary``,
+    NAPALM ``optional_args.secret``) and secrets in host data."""
+    elements: list[Any] = [host, *host.extended_groups(), host.defaults]
+    configured = {name for element in elements for name in element.connection_options}
+    secrets = [_text(host.password)]
+    for plugin in sorted({*plugins, *configured}):
+        parameters = host.get_connection_parameters(plugin)
+        secrets.append(_text(parameters.password))
+        secrets.extend(_secret_values(parameters.extras or {}))
+    secrets.extend(_secret_values(host.extended_data()))
+    return secrets
+
+
+def _text(value: object) -> str:
+    """A password as text: YAML reads ``password: 1234`` as a number."""
+    return "" if value is None else str(value)
+
+
 def _secret_values(data: Mapping[str, Any], secret: bool = False) -> list[str]:
     found: list[str] = []
     for key, value in data.items():
-        is_secret = secret or bool(SECRET_KEYS.search(str(key)))
+        is_secret = secret or is_secret_key(key)
         if isinstance(value, Mapping):
             found.extend(_secret_values(value, is_secret))
         elif isinstance(value, (list, tuple)):
