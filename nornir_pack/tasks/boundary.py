@@ -3,7 +3,12 @@
 A task never raises: a device problem or bad input fails that host with its whole message (and
 the exception, which tells reports a refusal from an unreachable device or a failed rollback);
 anything else that escapes a task is a bug in a library or in nornir-pack, logged with its
-traceback and reported as one line, so one host's surprise never stops the run.
+traceback and reported as one line, so one host's surprise never stops the run. Both are
+cleaned of secrets: a parser's error may quote config lines, a traceback the values in them.
+
+The boundary also keeps the logging guard (``nornir_pack.logguard``) in place: importing the
+tasks installs it, before a first ``nr.run(task=..., config=...)`` logs its arguments, and
+each task adds its host's passwords and secrets to what it redacts.
 """
 
 from __future__ import annotations
@@ -16,7 +21,8 @@ from typing import TYPE_CHECKING, Concatenate, ParamSpec
 
 from nornir.core.task import Result, Task
 
-from ..backends import describe, redact
+from .. import logguard
+from ..backends import PLUGINS, describe, redact
 from ..exceptions import DeviceError, LibraryError, NornirPackError, RollbackFailed
 
 if TYPE_CHECKING:
@@ -42,14 +48,14 @@ def failed(host: Host, error: NornirPackError, *, diff: str = "") -> Result:
 
 
 def unexpected(exc: Exception, host: Host, what: str) -> LibraryError:
-    """An exception nornir-pack did not expect, as one redacted line; the traceback is logged."""
+    """An exception nornir-pack did not expect, as one sanitised and redacted line; the
+    traceback, cleaned the same way, goes to the log (logger ``nornir_pack``)."""
+    text = "".join(traceback.format_exception(exc)).rstrip("\n")
     log.error(
-        "host %s: %s raised unexpectedly:\n%s",
-        host.name,
-        what,
-        redact("".join(traceback.format_exception(exc)), host),
+        "host %s: %s raised unexpectedly:\n%s", host.name, what, logguard.clean(redact(text, host))
     )
-    return LibraryError(f"{what} failed unexpectedly: {describe(exc, host)}")
+    line = " ".join(describe(exc, host).split())  # one line, whatever the exception's text
+    return LibraryError(logguard.clean(redact(f"{what} failed unexpectedly: {line}", host)))
 
 
 def as_device_error(exc: Exception, host: Host, what: str) -> DeviceError:
@@ -69,6 +75,7 @@ def task_boundary(
 
     def run(task: Task, /, *args: P.args, **kwargs: P.kwargs) -> Result:
         try:
+            logguard.protect_host(task.host, PLUGINS, task.nornir)
             return func(task, *args, **kwargs)
         except NornirPackError as exc:
             return failed(task.host, exc)
@@ -77,3 +84,6 @@ def task_boundary(
 
     functools.update_wrapper(run, func)  # Nornir names the task after the function
     return run
+
+
+logguard.install()
