@@ -19,6 +19,7 @@ builds Nornir, and when ``nornir_pack.tasks`` is imported (before a user's first
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import logging
 import re
@@ -58,6 +59,7 @@ GUARDED = frozenset(
 # chunk may begin in the middle of a config line, after the words that say a secret follows.
 CHANNEL_READS = {"netmiko": "read_channel: ", "scrapli": "read: "}
 CARRY_LIMIT = 4096  # longest partial line kept to judge the next chunk by
+SESSIONS = 4096  # sessions whose partial line is kept (a run reads fewer at once)
 SHORT = 512  # texts up to this long are sanitised once and remembered (a pure function)
 WITHHELD = "<log record withheld: it could not be cleaned of secrets>"
 GUARD_MARK = "nornir_pack_guarded"  # on the guard's factories and on the records they cleaned
@@ -190,9 +192,9 @@ def _sanitize_embedded(text: str) -> str:
 
 def _clean_read(key: tuple[str, int], chunk: str) -> str:
     """A chunk of a device session: its first line is judged with the partial line the
-    previous chunk of the same session (logger and thread) ended with, which may hold the
-    words that make what follows a secret; if that whole line holds one, the chunk's part of
-    it is withheld."""
+    previous chunk of the same session (logger, and thread or asyncio task) ended with, which
+    may hold the words that make what follows a secret; if that whole line holds one, the
+    chunk's part of it is withheld."""
     with _state.lock:
         carry = _state.carry.pop(key, "")
     head, newline, rest = chunk.partition("\n")
@@ -205,10 +207,20 @@ def _clean_read(key: tuple[str, int], chunk: str) -> str:
         shown += newline + clean(rest)
         line = rest.rpartition("\n")[2]
     with _state.lock:
-        if len(_state.carry) > CARRY_LIMIT:  # sessions of threads long gone
-            _state.carry.clear()
         _state.carry[key] = line[: CARRY_LIMIT + 1]
+        while len(_state.carry) > SESSIONS:  # the least recently read: sessions long gone
+            del _state.carry[next(iter(_state.carry))]
     return shown
+
+
+def _session() -> int:
+    """Who reads a device session: the asyncio task (one loop may drive many), else the
+    thread."""
+    try:
+        task = asyncio.current_task()
+    except RuntimeError:  # no event loop runs in this thread
+        task = None
+    return threading.get_ident() if task is None else id(task)
 
 
 def _clean_message(record: logging.LogRecord) -> str:
@@ -216,7 +228,7 @@ def _clean_message(record: logging.LogRecord) -> str:
     prefix = CHANNEL_READS.get(record.name.partition(".")[0])
     if prefix is None or not message.startswith(prefix):
         return clean(message)
-    key = (record.name, threading.get_ident())  # the thread that reads the session
+    key = (record.name, _session())
     data = record.args[0] if isinstance(record.args, tuple) and record.args else None
     if isinstance(data, bytes):  # scrapli: "read: %r" of the raw bytes
         text = data.decode("utf-8", "surrogateescape")

@@ -3,6 +3,7 @@ added later too, is cleaned of inventory and config secrets before any handler w
 
 from __future__ import annotations
 
+import asyncio
 import doctest
 import io
 import itertools
@@ -241,3 +242,29 @@ def test_a_task_start_adds_its_hosts_and_their_inventorys_secrets(written: Recor
     logguard.protect_host(host, ["netmiko"], nr)
     child("nornir").info("%s %s %s", "Task-Host-Pw-3141", "Task-Comm-2718", "Other-Host-Pw-1618")
     assert written.records[-1].getMessage() == "<redacted> <redacted> <redacted>"
+
+
+def test_sessions_read_by_asyncio_tasks_of_one_loop_are_kept_apart(written: Records) -> None:
+    channel = child("scrapli")
+    turns = [asyncio.Event() for _ in range(3)]
+
+    async def session(chunks: list[bytes], waits: list[int], sets: list[int]) -> None:
+        for chunk, wait, done in zip(chunks, waits, sets, strict=True):
+            if wait >= 0:
+                await turns[wait].wait()
+            channel.debug("read: %r", chunk)
+            if done >= 0:
+                turns[done].set()
+
+    async def interleaved() -> None:
+        await asyncio.gather(
+            # the secret's words, then (after the other session's read) its value
+            session(
+                [b"r1#show run\nsnmp-server community ", b"Async-S3cret-42 RO\n"], [-1, 1], [0, 2]
+            ),
+            session([b"hostname sw1\n"], [0], [1]),
+        )
+
+    asyncio.run(interleaved())
+    assert "Async-S3cret-42" not in written.text
+    assert "hostname sw1" in written.text
