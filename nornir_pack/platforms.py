@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from hier_config import Platform
 from netutils.lib_mapper import NAME_TO_LIB_MAPPER, NAME_TO_LIB_MAPPER_REVERSE
+from nornir.core.inventory import ConnectionOptions
 
 from .exceptions import UsageError
 
@@ -138,3 +139,38 @@ def host_platform(host: Host) -> str:
         return canonical_platform(host.platform)
     except UsageError as exc:
         raise UsageError(f"host {host.name}: {exc}") from None
+
+
+# Connection plugins whose Nornir task packages (nornir_netmiko, nornir_scrapli, nornir_napalm)
+# a team may call directly: each gets the host's platform in its own spelling.
+NORNIR_TASK_PLUGINS: tuple[str, ...] = ("napalm", "netmiko", "scrapli")
+
+
+def map_plugin_platforms(host: Host) -> None:
+    """Write into the host's own connection options the platform name each of netmiko, scrapli
+    and NAPALM expects (``cisco_iosxe`` for scrapli, ``ios`` for NAPALM where the inventory
+    says ``cisco_ios``).
+
+    Nornir hands ``host.platform`` unchanged to every connection plugin, so without this a
+    team's own ``nornir_scrapli`` or ``nornir_napalm`` task fails on a ``cisco_ios`` host. A
+    platform the inventory sets for a plugin is kept; a platform nornir-pack does not know is
+    left alone (pre-flight names it before any login).
+    """
+    if not host.platform:
+        return
+    try:
+        canonical = canonical_platform(host.platform)
+    except UsageError:
+        return
+    for plugin in NORNIR_TASK_PLUGINS:
+        if explicit_plugin_platform(host, plugin) is not None:
+            continue
+        try:
+            name = plugin_platform(canonical, plugin)
+        except UsageError:
+            continue
+        options = host.connection_options.get(plugin)
+        if options is None:
+            host.connection_options[plugin] = ConnectionOptions(platform=name)
+        else:
+            options.platform = name

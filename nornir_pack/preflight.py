@@ -41,6 +41,7 @@ from .backends import MODES, PLUGINS, choose_plugin
 from .compliance import Rules, load_rules
 from .exceptions import UsageError
 from .inventory import not_utf8
+from .paths import pack_path, resolve_path
 from .tasks.backup import backup_path
 from .tasks.render import template_name
 
@@ -400,19 +401,22 @@ def check_backup(nr: Nornir, config: str | Path) -> None:
     where = f"{config}: {SETTINGS}.backup_dir"
     if not isinstance(value, str) or not value.strip():
         raise UsageError(f"{where} is {value!r}: set it to a folder, e.g. backups")
+    folder = pack_path(nr.config, "backup_dir")  # relative to config.yaml's folder
     for host in nr.inventory.hosts.values():
         try:
-            backup_path(value, host.name)
+            backup_path(folder, host.name)
         except UsageError as exc:
             raise UsageError(f"{_inventory_file(nr, 'host_file')}: {exc}: rename it") from None
-    check_folder(value, where)
+    problem = folder_problem(folder)  # names the resolved folder; the key names the value
+    if problem is not None:
+        raise UsageError(f"{where} '{value}': {problem}: choose a folder you can write to")
     git = options.get("backup_git", False)
     if not isinstance(git, bool):
         raise UsageError(f"{config}: {SETTINGS}.backup_git is {git!r}: use true or false")
     if git:
         names = [f"{name}.cfg" for name in nr.inventory.hosts]
         what = f"{config}: {SETTINGS}.backup_git is true"
-        check_git_commit(value, what, names, off="set backup_git: false")
+        check_git_commit(folder, what, names, off="set backup_git: false")
 
 
 def check_deploy_mode(nr: Nornir, config: str | Path) -> str:
@@ -434,12 +438,13 @@ def check_templates(nr: Nornir, template_dir: str | Path, template: str | None =
     name) exists, is UTF-8 and parses.
 
     Variables are not checked: a variable missing from one host's data fails that host when it
-    renders, and the other hosts go on.
+    renders, and the other hosts go on. A relative ``template_dir`` resolves against
+    config.yaml's folder, as the tasks resolve it.
 
     Raises:
         UsageError: naming the template file (and line) and the fix.
     """
-    folder = Path(template_dir)
+    folder = resolve_path(nr.config, template_dir)
     loader = jinja2.FileSystemLoader(str(folder))
     environment = jinja2.Environment(loader=loader, autoescape=False)  # configs, not HTML
     needed: dict[str, list[str]] = {}
@@ -491,7 +496,7 @@ def check_rules(nr: Nornir, rules: str | Path, template_dir: str | Path) -> Rule
     Raises:
         UsageError: naming the rules file or template, the key or line, and the fix.
     """
-    loaded = load_rules(rules)
+    loaded = load_rules(resolve_path(nr.config, rules))
     if loaded.features:
         check_templates(nr, template_dir)
     return loaded

@@ -13,6 +13,7 @@ from ..backends import for_host
 from ..diff import sanitize
 from ..exceptions import NornirPackError, UsageError
 from ..files import write_atomic
+from ..paths import pack_path
 from .boundary import task_boundary
 
 
@@ -24,15 +25,20 @@ def backup_path(backup_dir: str | Path, host_name: str) -> Path:
 
 
 @task_boundary
-def backup_config(task: Task, backup_dir: str = "backups", plugin: str | None = None) -> Result:
+def backup_config(
+    task: Task, backup_dir: str | Path | None = None, plugin: str | None = None
+) -> Result:
     """Nornir task: save the host's running config to ``<backup_dir>/<host>.cfg``.
+
+    ``backup_dir`` defaults to config.yaml's ``backup_dir`` setting, else ``backups``; a
+    relative one resolves against config.yaml's folder (``nornir_pack.paths``).
 
     Volatile lines (timestamps, byte counts) are removed and secrets sanitised, so the file
     changes only when the config does: ``changed`` is True only then, and ``diff`` is the
     unified diff against the previous backup.
     """
     host = task.host
-    path = backup_path(backup_dir, host.name)
+    path = backup_path(pack_path(task.nornir.config, "backup_dir", backup_dir), host.name)
     backend = for_host(task, plugin)
     running = backend.running_config()
     content = sanitize(running, backend.platform)

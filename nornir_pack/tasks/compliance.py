@@ -8,6 +8,7 @@ from nornir.core.task import Result, Task
 
 from ..backends import for_host
 from ..compliance import evaluate, load_rules
+from ..paths import pack_path
 from .boundary import task_boundary
 from .render import render
 
@@ -15,10 +16,10 @@ from .render import render
 @task_boundary
 def check_compliance(
     task: Task,
-    rules: str | Path = "runbooks/compliance.yaml",
+    rules: str | Path | None = None,
     plugin: str | None = None,
     *,
-    template_dir: str = "runbooks/templates",
+    template_dir: str | Path | None = None,
     template: str | None = None,
     intended: str | None = None,
 ) -> Result:
@@ -28,13 +29,16 @@ def check_compliance(
     compliant, the missing and extra lines and the remediation (secrets redacted);
     ``report["remediation"]`` is the config that fixes every rule, ready for
     ``deploy_config``. Feature rules compare against ``intended``, rendered from the host's
-    template unless given. Reading config never changes the device: ``changed`` is False.
+    template unless given. ``rules`` and ``template_dir`` default to config.yaml's settings,
+    else the lab example's; relative ones resolve against config.yaml's folder
+    (``nornir_pack.paths``). Reading config never changes the device: ``changed`` is False.
     """
     host = task.host
-    loaded = load_rules(rules)
+    config = task.nornir.config
+    loaded = load_rules(pack_path(config, "rules", rules))
     wanted = intended
     if wanted is None and loaded.features:
-        wanted = render(host, template_dir, template)
+        wanted = render(host, pack_path(config, "template_dir", template_dir), template)
     backend = for_host(task, plugin)
     running = backend.running_config()
     report = evaluate(loaded, running, wanted, backend.platform)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from nornir.core.task import Result, Task
@@ -9,6 +10,7 @@ from nornir.core.task import Result, Task
 from ..backends import ConfigBackend, check_mode, for_host, sanitize_diff
 from ..diff import REDACTED
 from ..exceptions import DeviceError, RollbackFailed, UsageError
+from ..paths import pack_path
 from .boundary import as_device_error, failed, task_boundary
 from .render import render
 
@@ -21,10 +23,11 @@ def deploy_config(
     plugin: str | None = None,
     dry_run: bool | None = None,
     *,
-    template_dir: str = "runbooks/templates",
+    template_dir: str | Path | None = None,
     template: str | None = None,
 ) -> Result:
-    """Nornir task: make the device run ``config`` (or the host's rendered template).
+    """Nornir task: make the device run ``config`` (or the host's template rendered from
+    ``template_dir``, as ``render_config`` does).
 
     Result.diff is the normalised diff, the same whichever plugin, secrets sanitised. A dry run
     (``dry_run`` or the Nornir default) reads only and reports ``changed=False``. Otherwise the
@@ -34,7 +37,11 @@ def deploy_config(
     """
     host = task.host
     chosen_mode = check_mode(mode)
-    candidate = config if config is not None else render(host, template_dir, template)
+    if config is None:
+        folder = pack_path(task.nornir.config, "template_dir", template_dir)
+        candidate = render(host, folder, template)
+    else:
+        candidate = config
     refuse_redacted(candidate)
     backend = for_host(task, plugin)
     snapshot = backend.running_config()

@@ -10,6 +10,7 @@ from nornir.core.task import Result, Task
 
 from ..exceptions import UsageError
 from ..inventory import not_utf8
+from ..paths import pack_path
 from ..platforms import canonical_platform
 from .boundary import task_boundary
 
@@ -71,11 +72,14 @@ def render(host: Host, template_dir: str | Path, template: str | None = None) ->
 
 @task_boundary
 def render_config(
-    task: Task, template_dir: str = "runbooks/templates", template: str | None = None
+    task: Task, template_dir: str | Path | None = None, template: str | None = None
 ) -> Result:
-    """Nornir task: the host's config rendered from ``template`` (default ``<platform>.j2``).
+    """Nornir task: the host's config rendered from ``template`` (default ``<platform>.j2``)
+    in ``template_dir`` (default: config.yaml's ``template_dir`` setting, else the lab
+    example's templates; relative to config.yaml's folder, see ``nornir_pack.paths``).
 
     Result.result is the rendered text, ready for ``deploy_config(config=...)``; a missing
     template or variable fails the host with a one-line message.
     """
-    return Result(host=task.host, result=render(task.host, template_dir, template))
+    folder = pack_path(task.nornir.config, "template_dir", template_dir)
+    return Result(host=task.host, result=render(task.host, folder, template))

@@ -11,10 +11,9 @@ import sys
 import textwrap
 from pathlib import Path
 
+from nornir_pack.paths import BUILTIN_RULES, BUILTIN_TEMPLATES
 from tests.conftest import PASSWORD, SECRET, DeviceFactory
 from tests.integration.lab_nornir import SEED_SECRETS
-
-REPO = Path(__file__).resolve().parents[2]
 
 SNIPPET = textwrap.dedent(
     """
@@ -96,8 +95,8 @@ def test_standalone_nornir_runs_the_tasks(make_device: DeviceFactory, tmp_path: 
             PASSWORD,
             SECRET,
             str(backups),
-            str(REPO / "runbooks" / "compliance.yaml"),
-            str(REPO / "runbooks" / "templates"),
+            str(BUILTIN_RULES),
+            str(BUILTIN_TEMPLATES),
         ],
         capture_output=True,
         text=True,

@@ -16,6 +16,7 @@ from nornir_pack.backends import DeviceError, choose_plugin
 from nornir_pack.backends.napalm import NapalmBackend
 from nornir_pack.exceptions import UsageError
 from nornir_pack.lab import Device, Knobs, Lab
+from nornir_pack.paths import BUILTIN_RULES, BUILTIN_TEMPLATES
 from nornir_pack.tasks import (
     backup_config,
     changed_hosts,
@@ -29,9 +30,8 @@ from nornir_pack.tasks import (
 from tests.conftest import DeviceFactory
 from tests.integration.lab_nornir import SEED_SECRETS, build_nornir, host_entry
 
-REPO = Path(__file__).resolve().parents[2]
-RULES = REPO / "runbooks" / "compliance.yaml"
-TEMPLATES = REPO / "runbooks" / "templates"
+RULES = BUILTIN_RULES
+TEMPLATES = BUILTIN_TEMPLATES
 PLATFORMS = ["cisco_ios", "arista_eos"]
 PLUGINS = ["netmiko", "napalm", "scrapli"]
 

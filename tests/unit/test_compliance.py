@@ -25,8 +25,8 @@ from nornir_pack.lab.platforms import PLATFORMS as LAB
 from tests.unit.golden_files import GOLDEN, PLATFORMS, check_golden, golden
 
 ROOT = Path(__file__).parents[2]
-RUNBOOK_RULES = ROOT / "runbooks" / "compliance.yaml"
-TEMPLATES = ROOT / "runbooks" / "templates"
+RUNBOOK_RULES = ROOT / "nornir_pack" / "runbooks" / "compliance.yaml"
+TEMPLATES = ROOT / "nornir_pack" / "runbooks" / "templates"
 
 
 def render(platform: str, host: Host, **options: Any) -> str:
