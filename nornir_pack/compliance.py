@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from hier_config import HConfig, HConfigChild, WorkflowRemediation
+from hier_config import HConfig, HConfigChild
 
 from . import diff
 from .exceptions import UsageError
@@ -345,8 +345,9 @@ def _only_in(source: HConfig | HConfigChild, other: HConfig | HConfigChild) -> l
     return lines
 
 
-def _remediate(running: HConfig, target: HConfig) -> HConfig:
-    return WorkflowRemediation(running, target).remediation_config
+def _remediate(running: HConfig, target: HConfig, platform: str) -> HConfig:
+    """hier_config's remediation, with the lists the device keeps in order fixed in order."""
+    return diff.remediation_config(running, target, platform)
 
 
 def _recreate(actual: HConfig, wanted: HConfig) -> HConfig:
@@ -365,7 +366,7 @@ def _recreate(actual: HConfig, wanted: HConfig) -> HConfig:
 
 
 def _check_feature(
-    feature: Feature, running: HConfig, intended: HConfig
+    feature: Feature, running: HConfig, intended: HConfig, platform: str
 ) -> tuple[RuleResult, HConfig]:
     actual, wanted = _section(running, feature.section), _section(intended, feature.section)
     missing, extra = _only_in(wanted, actual), _only_in(actual, wanted)
@@ -376,7 +377,7 @@ def _check_feature(
     elif feature.ordered:
         fix = _recreate(actual, wanted)
     else:
-        fix = _remediate(actual, wanted)
+        fix = _remediate(actual, wanted, platform)
     result = RuleResult(
         feature.name,
         "feature",
@@ -398,11 +399,11 @@ def _check_policy(policy: Policy, running: HConfig, platform: str) -> tuple[Rule
         fix = HConfig(running.driver)
         if not compliant and policy.fix:
             change = diff.parse(policy.fix, platform)
-            fix = _remediate(running, diff.merge_config(running, change, platform))
+            fix = _remediate(running, diff.merge_config(running, change, platform), platform)
     else:
         compliant, missing = not matches, ()
         extra = tuple(_only_in(running, _without(running, matches)))
-        fix = _remediate(running, _without(running, matches))
+        fix = _remediate(running, _without(running, matches), platform)
     result = RuleResult(
         policy.name, "policy", compliant, missing, extra, diff.render(fix), policy.description
     )
@@ -452,7 +453,7 @@ def evaluate(
     if intended is not None:
         wanted = diff.parse(intended, platform)
         checked.extend(
-            _check_feature(feature, actual, wanted)
+            _check_feature(feature, actual, wanted, platform)
             for feature in rules.features
             if _applies(feature.platforms, platform)
         )

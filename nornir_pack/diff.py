@@ -20,13 +20,23 @@ import re
 from dataclasses import dataclass
 from typing import TypeAlias
 
-from hier_config import HConfig, HConfigChild, WorkflowRemediation, get_hconfig, get_hconfig_driver
+from hier_config import HConfig, HConfigChild, get_hconfig, get_hconfig_driver
 from hier_config.exceptions import DuplicateChildError
-from hier_config.models import IdempotentCommandsRule, MatchRule, PerLineSubRule
+from hier_config.models import IdempotentCommandsRule, MatchRule, NegationSubRule, PerLineSubRule
 from hier_config.platforms.driver_base import HConfigDriverBase
 from netutils.config.clean import clean_config as netutils_clean_config
 
 from .exceptions import UsageError
+from .ordering import (
+    NO_ORDERING,
+    Ordering,
+    Sequenced,
+    fix_order,
+    merge_lists,
+    number_entries,
+    number_headers,
+    ordered_diff,
+)
 from .platforms import canonical_platform, hier_platform
 
 REDACTED = "<redacted>"
@@ -47,6 +57,7 @@ class ConfigDialect:
     # The line that ends a banner's text (EOS: ``EOF``); None: the delimiter that opens it
     # (``banner motd #...#``, ``^C`` as IOS prints it).
     banner_end: str | None = None
+    ordering: Ordering = NO_ORDERING  # lists whose order the device keeps (ordering.py)
 
 
 def _rule(*parts: str) -> tuple[MatchRule, ...]:
@@ -161,11 +172,9 @@ _REPLACES: tuple[tuple[MatchRule, ...], ...] = (
             "ip default-gateway",
             "ip ssh version",
             "clock timezone",
-            "banner motd",
-            "banner login",
-            "banner exec",
         )
     ),
+    _rule(r"re:^banner (\S+)"),  # one banner of each kind
     _rule(r"re:^snmp-server community (\S+)"),
     _rule(r"re:^username (\S+) "),
     _rule(r"re:^ntp server (?:vrf \S+ )?(\S+)"),
@@ -181,6 +190,45 @@ _REPLACES: tuple[tuple[MatchRule, ...], ...] = (
     _rule("line ", "transport input"),
     _rule("router ospf", "router-id"),
     _rule("router bgp", "router-id"),
+)
+
+# Named ACL entries and IOS prefix-lists are numbered by the device (10, 20... and 5, 10...);
+# IOS numbered ACLs, community and AS-path lists keep their order only by place.
+_ROUTE_MAP = r"(route-map \S+)(?: (permit|deny))?(?: (\d+))?"
+_IOS_ORDERING = Ordering(
+    sequenced=(
+        Sequenced(
+            parent=r"ip access-list (?:standard|extended) \S+",
+            entry=r"()(?:(\d+) )?((?:permit|deny) .*)",
+            shown="{number} {body}",
+            step=10,
+        ),
+        Sequenced(
+            parent="",
+            entry=r"(ip prefix-list \S+) (?:seq (\d+) )?((?:permit|deny) .*)",
+            shown="{head} seq {number} {body}",
+            step=5,
+        ),
+    ),
+    lists=(
+        r"access-list \d+",
+        r"ip community-list (?:standard |expanded )?\S+",
+        r"ip as-path access-list \S+",
+    ),
+    wiped_by_any_negation=(r"access-list \d+",),
+    entry_headers=(_ROUTE_MAP,),
+)
+_EOS_ORDERING = Ordering(
+    sequenced=(
+        Sequenced(
+            parent=r"ip access-list (?:standard )?\S+",
+            entry=r"()(?:(\d+) )?((?:permit|deny|remark) .*)",
+            shown="{number} {body}",
+            step=10,
+        ),
+    ),
+    lists=(r"ip community-list (?:regexp )?\S+", r"ip as-path access-list \S+"),
+    entry_headers=(_ROUTE_MAP,),
 )
 
 _IOS = ConfigDialect(
@@ -227,6 +275,7 @@ _IOS = ConfigDialect(
         ("router", "auto-summary"),
     ),
     replaces=_REPLACES,
+    ordering=_IOS_ORDERING,
 )
 
 _EOS = ConfigDialect(
@@ -248,6 +297,7 @@ _EOS = ConfigDialect(
     ),
     replaces=_REPLACES,
     banner_end="EOF",
+    ordering=_EOS_ORDERING,
 )
 
 _NXOS = ConfigDialect(
@@ -299,12 +349,36 @@ def _driver(platform: str) -> HConfigDriverBase:
         update={
             "indentation": rules.indent,
             "idempotent_commands": [
-                *driver.rules.idempotent_commands,
+                # not hier_config's EOS rule that makes every banner one setting: a new motd
+                # would replace the login banner
+                *(r for r in driver.rules.idempotent_commands if r.match_rules != _ANY_BANNER),
                 *(IdempotentCommandsRule(match_rules=rule) for rule in rules.replaces),
             ],
             # ``exit``, ``exit-address-family``, ``exit-af-interface``...: indentation already
             # says where a section ends, and a section's repeated exit lines would be duplicates
             "per_line_sub": [*driver.rules.per_line_sub, PerLineSubRule(search=_EXIT, replace="")],
+            # the device numbers list entries given without a number: so does the parse
+            "post_load_callbacks": [
+                functools.partial(number_entries, ordering=rules.ordering),
+                functools.partial(number_headers, ordering=rules.ordering),
+                *driver.rules.post_load_callbacks,
+            ],
+            # `no 20` removes ACL entry 20, whatever follows the number
+            "negation_sub": [
+                *driver.rules.negation_sub,
+                *(
+                    NegationSubRule(
+                        match_rules=(
+                            MatchRule(re_search=f"^{sequenced.parent}$"),
+                            MatchRule(re_search=r"^\d+ "),
+                        ),
+                        search=r"^no (\d+) .*$",
+                        replace=r"no \1",
+                    )
+                    for sequenced in rules.ordering.sequenced
+                    if sequenced.parent
+                ),
+            ],
         }
     )
     return driver
@@ -402,6 +476,7 @@ def _tree(text: str, platform: str) -> HConfig:
 
 
 _EXIT = r"^\s*exit(?:-[\w-]+)?\s*$"
+_ANY_BANNER = (MatchRule(startswith="banner"),)
 _BANNER = re.compile(r"banner (\S+)(?: (.*))?")
 _BANNER_MARK = "banner\0"  # a banner's place in the text hier_config parses
 
@@ -517,7 +592,8 @@ def normalised_diff(running: str, intended: str, platform: str, *, redact: bool 
     Lines are ``- text`` (only in running) or ``+ text`` (only in intended) under their
     unchanged parent lines. Secrets are redacted unless ``redact=False``.
     """
-    lines = _parsed(running, platform).unified_diff(_parsed(intended, platform))
+    before, after = _parsed(running, platform), _parsed(intended, platform)
+    lines = ordered_diff(before.unified_diff(after), before, after, dialect(platform).ordering)
     diff = "\n".join(_mark_continuations(line) for line in lines)
     return sanitize(diff, platform) if redact else diff
 
@@ -531,22 +607,32 @@ def _mark_continuations(line: str) -> str:
     return "\n".join([first, *(f"{indent}{marker}{text}" for text in rest)])
 
 
-def _workflow(running: str, intended: str, platform: str) -> WorkflowRemediation:
-    return WorkflowRemediation(_parsed(running, platform), _parsed(intended, platform))
-
-
 def remediation(running: str, intended: str, platform: str) -> str:
     """Config lines that turn running into intended (a full config); "" when nothing to do.
 
     For a partial intended config deployed in merge mode, pass ``merge(running, partial)``
-    as ``intended``.
+    as ``intended``. Ordered lists end in order: one that changed other than at its end is
+    removed and written again.
+
+    >>> running = "access-list 10 permit 10.0.0.1\\naccess-list 10 permit 10.0.0.2\\n"
+    >>> print(remediation(running, "access-list 10 permit 10.0.0.2\\n", "cisco_ios"))
+    no access-list 10
+    access-list 10 permit 10.0.0.2
     """
-    return render(_workflow(running, intended, platform).remediation_config)
+    before, after = _parsed(running, platform), _parsed(intended, platform)
+    return render(remediation_config(before, after, platform))
+
+
+def remediation_config(running: HConfig, intended: HConfig, platform: str) -> HConfig:
+    """``remediation`` on parsed configs: hier_config's, with ordered lists kept in order."""
+    delta = running.config_to_get_to(intended)
+    fix_order(delta, running, intended, dialect(platform).ordering)
+    return delta.set_order_weight()
 
 
 def rollback(running: str, intended: str, platform: str) -> str:
     """Config lines that turn intended back into running: the undo of ``remediation``."""
-    return render(_workflow(running, intended, platform).rollback_config)
+    return remediation(intended, running, platform)
 
 
 def _path(child: HConfigChild) -> tuple[str, ...]:
@@ -586,6 +672,7 @@ def merge_config(before: HConfig, change: HConfig, platform: str) -> HConfig:
     """
     toggles = dialect(platform).toggles
     after = before.future(change)
+    merge_lists(before, change, after, dialect(platform).ordering)
     for child in tuple(after.all_children()):
         path = _path(child)
         if (

@@ -319,6 +319,7 @@ _IOS_ERRORS = (
     "% Incomplete command",
     "% Ambiguous command",
     "% Unknown command",
+    "% Duplicate sequence number",  # an ACL entry number taken by another entry
 )
 CLI_PLATFORMS: Mapping[str, CliPlatform] = {
     "cisco_ios": CliPlatform("show running-config", "write memory", _IOS_ERRORS),

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import enum
 import functools
+import re
 from dataclasses import dataclass, field
 
 from netutils.interface import abbreviated_interface_name, canonical_interface_name
 
-from .platforms import NUMBER, Mode, Platform, SubMode
+from .platforms import NUMBER, Mode, NumberedLines, Numbering, Platform, SubMode
 
 
 @dataclass
@@ -72,6 +73,7 @@ class Outcome(enum.Enum):
     INCOMPLETE = "incomplete"
     AMBIGUOUS = "ambiguous"
     EXIT = "exit"  # left configuration mode (`end`, or `exit` at the top)
+    DUPLICATE = "duplicate"  # a list entry's sequence number is taken by another entry
     BANNER_START = "banner-start"  # now reading banner text
     BANNER_LINE = "banner-line"  # a banner text line was taken
 
@@ -196,9 +198,19 @@ class ConfigEngine:
         text = " ".join(words)
         if words[0] == "banner" and frame.mode == "config":
             return self._banner_start(text)
+        if mode.numbering is not None:
+            return _set_entry(frame.node, words, mode.numbering)
+        for lines in mode.numbered_lines:
+            if (match := lines.pattern.match(text)) and match.group(3):
+                return _set_numbered_line(frame.node, match, lines)
         entered = self._submode(mode, text)
         if entered is not None:
             sub, label = entered
+            if sub.list_entry:
+                header = _list_entry_header(frame.node, words)
+                if header is None:
+                    return Applied(Outcome.INCOMPLETE)
+                text = header
             section = frame.node.add(text)
             section.closing = sub.closing
             self._stack.append(_Frame(sub.mode, section, label))
@@ -225,6 +237,16 @@ class ConfigEngine:
             words = [words[0], canonical_interface_name(words[1]), *words[2:]]
         text = " ".join(words)
         node = frame.node
+        if mode.numbering is not None and _remove_entry(node, words):
+            return
+        for pattern in mode.whole_list_negations:
+            if match := pattern.match(text):  # `no access-list 10 permit X`: all of list 10
+                node.children = [c for c in node.children if not _starts_with(c.text, match[0])]
+                return
+        for lines in mode.numbered_lines:
+            if (match := lines.pattern.match(text)) and (match.group(2) or match.group(3)):
+                node.children = [c for c in node.children if not _same_entry(c, match, lines)]
+                return
         stored = next((k for k in mode.stored_negations if _starts_with(text, k)), None)
         if stored is not None:
             node.children = [
@@ -294,6 +316,106 @@ class ConfigEngine:
         self.root.children.append(ConfigNode(text))
 
 
+# -- lists kept in sequence-number order (see platforms.Numbering and NumberedLines)
+def _number(node: ConfigNode) -> int | None:
+    first = node.text.split(maxsplit=1)[0] if node.text else ""
+    return int(first) if first.isdigit() else None
+
+
+def _set_entry(node: ConfigNode, words: list[str], numbering: Numbering) -> Applied:
+    """An ACL entry: at its number's place, or after the last entry; a taken number refused."""
+    if not words[0].isdigit() and words[0] not in numbering.first_words:
+        node.add(" ".join(words))  # an IOS remark: no number, stays where typed
+        return Applied(Outcome.OK)
+    numbers = [n for child in node.children if (n := _number(child)) is not None]
+    if words[0].isdigit():
+        number, entry = int(words[0]), " ".join(words[1:])
+        if not entry:
+            return Applied(Outcome.INCOMPLETE)
+    else:
+        number, entry = max(numbers, default=0) + numbering.step, " ".join(words)
+    for child in node.children:
+        if _number(child) is not None and child.text.split(maxsplit=1)[1] == entry:
+            return Applied(Outcome.OK)  # the entry is there already
+        if _number(child) == number:
+            return Applied(Outcome.DUPLICATE)
+    place = next(
+        (i for i, child in enumerate(node.children) if (_number(child) or 0) > number),
+        len(node.children),
+    )
+    node.children.insert(place, ConfigNode(f"{number} {entry}"))
+    return Applied(Outcome.OK)
+
+
+def _remove_entry(node: ConfigNode, words: list[str]) -> bool:
+    """``no 20`` (whatever follows) or ``no permit X``: remove that one entry."""
+    text = " ".join(words)
+    before = len(node.children)
+    if words[0].isdigit():
+        node.children = [c for c in node.children if _number(c) != int(words[0])]
+    else:
+        node.children = [
+            c
+            for c in node.children
+            if c.text != text and (_number(c) is None or c.text.split(maxsplit=1)[1] != text)
+        ]
+    return len(node.children) != before
+
+
+def _set_numbered_line(node: ConfigNode, match: re.Match[str], lines: NumberedLines) -> Applied:
+    """A prefix-list entry: ``<list> seq N <entry>``, in number order among its list."""
+    head, entry = match.group(1), match.group(3)
+    siblings = [
+        (i, int(m.group(2)), m.group(3))
+        for i, child in enumerate(node.children)
+        if (m := lines.pattern.match(child.text)) and m.group(1) == head and m.group(2)
+    ]
+    number = (
+        int(match.group(2))
+        if match.group(2)
+        else max((n for _, n, _ in siblings), default=0) + lines.step
+    )
+    for _, taken, other in siblings:
+        if other == entry:
+            return Applied(Outcome.OK)
+        if taken == number:
+            return Applied(Outcome.DUPLICATE)
+    after = [i for i, taken, _ in siblings if taken < number]
+    before = [i for i, taken, _ in siblings if taken > number]
+    place = after[-1] + 1 if after else before[0] if before else len(node.children)
+    node.children.insert(place, ConfigNode(f"{head} seq {number} {entry}"))
+    return Applied(Outcome.OK)
+
+
+def _same_entry(child: ConfigNode, match: re.Match[str], lines: NumberedLines) -> bool:
+    """Does ``no <list> [seq N] [entry]`` name this line?"""
+    other = lines.pattern.match(child.text)
+    if other is None or other.group(1) != match.group(1):
+        return False
+    if match.group(2):
+        return other.group(2) == match.group(2)
+    return other.group(3) == match.group(3)
+
+
+def _list_entry_header(node: ConfigNode, words: list[str]) -> str | None:
+    """``route-map NAME [permit|deny] [N]`` as the device shows it, or None when the number is
+    needed (the list has several entries)."""
+    name, rest = words[1], words[2:]
+    action = rest.pop(0) if rest and rest[0] in ("permit", "deny") else "permit"
+    entries = [c for c in node.children if c.text.split()[:2] == words[:2]]
+    if rest and rest[0].isdigit():
+        number = rest[0]
+    elif len(entries) > 1:
+        return None
+    else:
+        number = entries[0].text.split()[-1] if entries else "10"
+    header = f"{words[0]} {name} {action} {number}"
+    for entry in entries:  # the same entry with the other action: the action changes
+        if entry.text.split()[-1] == number and entry.text != header:
+            entry.text = header
+    return header
+
+
 @functools.lru_cache(maxsize=64)
 def _split_commands(commands: frozenset[str]) -> tuple[tuple[str, ...], ...]:
     return tuple(tuple(command.split()) for command in commands)
@@ -339,6 +461,9 @@ def _starts_with(text: str, prefix: str) -> bool:
     return text == prefix or text.startswith(prefix + " ")
 
 
+_ERRORS = (Outcome.INVALID, Outcome.INCOMPLETE, Outcome.AMBIGUOUS, Outcome.DUPLICATE)
+
+
 @dataclass(frozen=True)
 class LoadError:
     line_number: int
@@ -362,7 +487,7 @@ def load_config(platform: Platform, text: str) -> tuple[ConfigNode, list[LoadErr
             break
         if applied.outcome is Outcome.BANNER_START:
             banner = LoadError(number, line, Outcome.INCOMPLETE)
-        if applied.outcome in (Outcome.INVALID, Outcome.INCOMPLETE, Outcome.AMBIGUOUS):
+        if applied.outcome in _ERRORS:
             errors.append(LoadError(number, line, applied.outcome))
     if engine.in_banner:
         errors.append(banner)

@@ -120,6 +120,8 @@ def merge_text(shell: Shell, text: str) -> str:
             complaints.append(f"{stripped}\n{platform.incomplete}\n")
         elif applied.outcome is Outcome.AMBIGUOUS:
             complaints.append(f"{stripped}\n{platform.ambiguous.format(cmd=stripped)}\n")
+        elif applied.outcome is Outcome.DUPLICATE:
+            complaints.append(f"{stripped}\n{platform.duplicate_sequence}\n")
         elif stripped and not stripped.startswith("!"):
             changed = True
     if changed:

@@ -23,6 +23,35 @@ class SubMode:
     mode: str
     prompt: str  # prompt label; ``{arg}`` is the pattern's first group, ``{if}`` its short name
     closing: str = ""  # printed after the section (IOS ``exit-address-family``)
+    # The header names one entry of a list (``route-map NAME [permit|deny] [N]``): without an
+    # action it permits; without a number it is the list's only entry, or 10 for a new list,
+    # and a list of several entries needs the number.
+    list_entry: bool = False
+
+
+@dataclass(frozen=True)
+class Numbering:
+    """Entries kept in sequence-number order, shown with their numbers (ACL entries).
+
+    An entry typed with a number goes to its place; one without goes after the last, its
+    number the last plus ``step`` (the first gets ``step``); a number already taken by
+    another entry is refused; ``no N`` or ``no <entry>`` removes one entry.
+    """
+
+    step: int
+    first_words: frozenset[str]  # entries that take a number (IOS remarks do not)
+
+
+@dataclass(frozen=True)
+class NumberedLines:
+    """Top-level lines forming lists kept in sequence-number order (IOS prefix-lists).
+
+    ``pattern``'s groups: the list (``ip prefix-list NAME``), the number, the entry. Numbers
+    work as in ``Numbering``; lines are shown as ``<list> seq <number> <entry>``.
+    """
+
+    pattern: re.Pattern[str]
+    step: int
 
 
 @dataclass(frozen=True)
@@ -36,6 +65,11 @@ class Mode:
     single: tuple[re.Pattern[str], ...] = ()
     # ``no X`` for these prefixes is kept in the config as a line of its own.
     stored_negations: tuple[str, ...] = ()
+    # The mode's lines are entries of one list in sequence-number order (ACL modes).
+    numbering: Numbering | None = None
+    # ``no`` + a line matching one of these removes every line the match starts: the list.
+    whole_list_negations: tuple[re.Pattern[str], ...] = ()
+    numbered_lines: tuple[NumberedLines, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -72,6 +106,7 @@ class Platform:
     config_exec: tuple[str, ...] = ()  # exec commands that also work in config mode
     session_label: str | None = None  # config session prompt label; {name} = first 6 chars
     eapi: bool = False  # serves eAPI (JSON-RPC over HTTP) on a second port
+    duplicate_sequence: str = "% Duplicate sequence number"  # a list entry number is taken
 
     def seed(self, hostname: str, index: int) -> str:
         """The default config a new device of this platform boots with."""
@@ -83,8 +118,10 @@ def _rx(*patterns: str) -> tuple[re.Pattern[str], ...]:
     return tuple(re.compile(p) for p in patterns)
 
 
-def _sub(pattern: str, mode: str, prompt: str, closing: str = "") -> SubMode:
-    return SubMode(re.compile(pattern), mode, prompt, closing)
+def _sub(
+    pattern: str, mode: str, prompt: str, closing: str = "", *, list_entry: bool = False
+) -> SubMode:
+    return SubMode(re.compile(pattern), mode, prompt, closing, list_entry)
 
 
 def _words(text: str) -> frozenset[str]:
@@ -98,6 +135,7 @@ def _lines(text: str) -> frozenset[str]:
 
 
 # ---------------------------------------------------------------- Cisco IOS / IOS-XE
+_ACL = Numbering(step=10, first_words=frozenset({"permit", "deny"}))
 _IOS_CONFIG_WORDS = _words(
     """aaa access-list alias archive banner boot boot-end-marker boot-start-marker bridge
     call-home cdp class-map clock config-register control-plane crypto diagnostic enable
@@ -120,7 +158,7 @@ IOS = Platform(
                 _sub(r"^line (?:con|vty|aux)\b", "config-line", "config-line"),
                 _sub(r"^ip access-list extended \S+", "config-ext-nacl", "config-ext-nacl"),
                 _sub(r"^ip access-list standard \S+", "config-std-nacl", "config-std-nacl"),
-                _sub(r"^route-map \S+", "config-route-map", "config-route-map"),
+                _sub(r"^route-map \S+", "config-route-map", "config-route-map", list_entry=True),
                 _sub(r"^archive$", "config-archive", "config-archive"),
                 _sub(r"^vrf definition \S+", "config-vrf", "config-vrf"),
                 _sub(r"^control-plane$", "config-cp", "config-cp"),
@@ -154,6 +192,19 @@ IOS = Platform(
                 "service pad",
                 "aaa new-model",
                 "logging console",
+            ),
+            # Numbered ACLs (`access-list 10 permit X`) take no sequence number: an entry is
+            # always added at the end, and `no access-list 10 <anything>` deletes the whole
+            # list (IOS ACL configuration guide: "no access-list ... deletes the entire ACL").
+            # Community and AS-path lists keep the order their lines were typed in (appended,
+            # as any new line). Prefix-lists number their entries 5, 10... (`seq N`), shown in
+            # the running config; `no ip prefix-list NAME seq N` removes one entry.
+            whole_list_negations=_rx(r"^access-list \d+\b"),
+            numbered_lines=(
+                NumberedLines(
+                    re.compile(r"^(ip prefix-list \S+)(?: seq (\d+))?(?: ((?:permit|deny) .+))?$"),
+                    step=5,
+                ),
             ),
         ),
         "config-if": Mode(
@@ -268,8 +319,13 @@ IOS = Platform(
                 r"^access-class \S+ (?:in|out)\b",
             ),
         ),
-        "config-ext-nacl": Mode(commands=_words(f"permit deny remark {NUMBER}")),
-        "config-std-nacl": Mode(commands=_words(f"permit deny remark {NUMBER}")),
+        # Named ACLs, per the IOS XE ACL configuration guide ("IP Access List Entry Sequence
+        # Numbering"): entries numbered 10, 20... unless typed with a number, which places
+        # them; a taken number is refused; `no 20` removes one entry. Remarks take no number
+        # and stay where they were typed. IOS XE 16 and later print the numbers in the
+        # running config.
+        "config-ext-nacl": Mode(commands=_words(f"permit deny remark {NUMBER}"), numbering=_ACL),
+        "config-std-nacl": Mode(commands=_words(f"permit deny remark {NUMBER}"), numbering=_ACL),
         "config-route-map": Mode(commands=_words("match set description continue")),
         "config-archive": Mode(
             commands=_words("path write-memory maximum time-period log rollback"),
@@ -408,7 +464,12 @@ EOS = Platform(
                 _sub(r"^ip access-list standard (\S+)", "config-acl", "config-std-acl-{arg}"),
                 _sub(r"^ip access-list (\S+)$", "config-acl", "config-acl-{arg}"),
                 _sub(r"^vlan (\S+)", "config-vlan", "config-vlan-{arg}"),
-                _sub(r"^route-map (\S+)", "config-route-map", "config-route-map-{arg}"),
+                _sub(
+                    r"^route-map (\S+)",
+                    "config-route-map",
+                    "config-route-map-{arg}",
+                    list_entry=True,
+                ),
                 _sub(r"^vrf instance (\S+)", "config-vrf", "config-vrf-{arg}"),
             ),
             single=_rx(
@@ -489,7 +550,12 @@ EOS = Platform(
             ),
             single=_rx(r"^idle-timeout\b"),
         ),
-        "config-acl": Mode(commands=_words(f"permit deny remark statistics {NUMBER}")),
+        # EOS numbers every ACL entry, remarks included, 10, 20... unless typed with a
+        # number (EOS ACL configuration guide), and always prints the numbers.
+        "config-acl": Mode(
+            commands=_words(f"permit deny remark statistics {NUMBER}"),
+            numbering=Numbering(step=10, first_words=frozenset({"permit", "deny", "remark"})),
+        ),
         "config-vlan": Mode(commands=_words("name state trunk"), single=_rx(r"^name\b")),
         "config-route-map": Mode(commands=_words("match set description continue")),
         "config-vrf": Mode(commands=_words("description"), single=_rx(r"^description\b")),

@@ -274,6 +274,8 @@ class Shell:
             )
         if outcome is Outcome.INCOMPLETE:
             return "\n" + platform.incomplete + "\n" + self.prompt()
+        if outcome is Outcome.DUPLICATE:
+            return "\n" + platform.duplicate_sequence + "\n" + self.prompt()
         return "\n" + platform.ambiguous.format(cmd=line.strip()) + "\n" + self.prompt()
 
 
