@@ -116,11 +116,15 @@ _SECRETS: tuple[tuple[str, str], ...] = (
     ),
     # snmp-server user U G v3 auth sha X priv aes 128 Y (EOS: localized ENGINE, sha256, aes256)
     _secret(r"snmp-server user (?:\S+ ){1,6}?auth (?:md5|sha\d*)"),
-    _secret(r"snmp-server user (?:\S+ ){1,10}?priv (?:des|3des|aes(?: ?\d+)?)"),
+    _secret(
+        r"snmp-server user (?:\S+ ){1,10}?priv(?: (?:des|3des|aes(?: ?\d+)?))?",
+        guard=r"(?!(?:des|3des|aes)\b)",
+    ),
     # tacacs-server key 7 X, tacacs-server host H [port N] key X, radius-server host H ... key X
     _secret(rf"(?:tacacs|radius)-server (?:\S+ ){{0,8}}?key{_TYPE}"),
-    # key 7 X nested under `tacacs server NAME` / `radius server NAME` (not a key chain's key 1)
-    _secret(r"key [0-9]", bare=True),
+    # key 7 X anywhere (server-private 10.1.1.1 key 7 X); nested under `tacacs server NAME`,
+    # `radius server NAME` also a plain key X (but not a key chain's key 1)
+    _secret(r"key [0-9]"),
     _secret("key", guard=r"(?![0-9]+\s*$)", bare=True),
     # key-string 7 X (key chains, HSRP/VRRP md5)
     _secret(rf"key-string{_TYPE}"),

@@ -35,7 +35,16 @@ CASES: dict[str, dict[str, tuple[str, tuple[str, ...]]]] = {
             "snmp-server user ops OPS v3 auth sha IosAuthK3y priv aes 128 IosPrivK3y",
             ("IosAuthK3y", "IosPrivK3y"),
         ),
+        "snmpv3 user localizedkey": (
+            "snmp-server user ops OPS v3 encrypted auth md5 IosAuthLoc priv IosPrivLoc "
+            "localizedkey",
+            ("IosAuthLoc", "IosPrivLoc"),
+        ),
         "line password": (" password 7 0822IosLine", ("0822IosLine",)),
+        "aaa server-private key": (
+            " server-private 10.1.1.7 key 7 0822IosPriv",
+            ("0822IosPriv",),
+        ),
         "tacacs key": ("tacacs-server key 7 0822IosTacGlobal", ("0822IosTacGlobal",)),
         "tacacs host key": (
             "tacacs-server host 10.1.1.5 port 49 key IosTacH0st",
