@@ -17,7 +17,10 @@ import pytest
 from nornir.core import Nornir
 
 from nornir_pack import backends, diff
+from nornir_pack.backends import Mode
+from nornir_pack.backends.napalm import NapalmBackend
 from nornir_pack.lab import Knobs, Lab
+from nornir_pack.lab.config import ConfigNode
 from nornir_pack.lab.platforms import PLATFORMS as LAB
 from nornir_pack.tasks import backup_config, deploy_config
 from tests.conftest import PASSWORD, SECRET
@@ -310,3 +313,50 @@ def _reordered(platform: str) -> str:
             "access-list 10 permit 10.0.0.3\n"
         )
     return "ip access-list standard ACL10\n   no 20\n   no 30\n   50 permit host 10.0.0.3\n"
+
+
+@pytest.mark.parametrize("plugin", ["napalm"])
+def test_napalm_verification_and_rollback_check_compare_the_order(
+    boot: TargetFactory, platform: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A device that ends with the ACL's entries in another order than committed (moved here
+    right after NAPALM's commit) fails the check after the commit; the native rollback's
+    result is checked in order too ("verified equal" means equal)."""
+    target = boot(ACL[platform])
+    before = target.running()
+    commit = NapalmBackend.commit
+
+    def commit_then_misorder(
+        backend: NapalmBackend, candidate: str, mode: Mode, revert_in: int | None = None
+    ) -> str:
+        native = commit(backend, candidate, mode, revert_in)
+        if "10.0.0.2" not in candidate:  # the deploy's commit, not a rollback's
+            target.lab.call(lambda: _misorder(target.device.running, platform))
+        return native
+
+    monkeypatch.setattr(NapalmBackend, "commit", commit_then_misorder)
+    middle = "access-list 10 permit 10.0.0.2" if platform == "cisco_ios" else "20 permit host"
+    candidate = "".join(line + "\n" for line in before.splitlines() if middle not in line)
+
+    result = target.run(deploy_config, config=candidate, mode="replace", dry_run=False)
+
+    assert result.failed
+    message = str(result.result)
+    assert "does not match the candidate" in message
+    assert "verified equal to" in message
+    assert diff.normalised_diff(target.running(), before, platform) == ""
+
+
+def _misorder(root: ConfigNode, platform: str) -> None:
+    """Move the ACL's last permit behind its deny, as an order-blind change would leave it."""
+    if platform == "cisco_ios":
+        entries = [n for n in root.children if n.text.startswith("access-list 10 ")]
+        permit = next(n for n in entries if n.text.endswith("10.0.0.3"))
+        root.children.remove(permit)
+        root.children.append(permit)
+        return
+    acl = next(n for n in root.children if n.text == "ip access-list standard ACL10")
+    for entry in acl.children:
+        if entry.text.endswith("10.0.0.3"):
+            entry.text = "50 permit host 10.0.0.3"
+    acl.children.sort(key=lambda node: int(node.text.split()[0]))
