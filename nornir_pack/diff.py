@@ -701,3 +701,32 @@ def merge_config(before: HConfig, change: HConfig, platform: str) -> HConfig:
 def equivalent(first: str, second: str, platform: str) -> bool:
     """Do two config texts say the same thing (ignoring order, volatile lines, indentation)?"""
     return not normalised_diff(first, second, platform, redact=False)
+
+
+def banner_chunks(lines: list[str], platform: str) -> list[tuple[list[str], bool]]:
+    """Config lines to push, in runs: plain lines, and each banner (True) from its first line
+    to its closing line, whose text lines bring no prompt back from the device.
+
+    >>> banner_chunks(["hostname r1", "banner motd ^C", "Hi", "^C", "ntp server 1.1.1.9"], "ios")
+    ... # doctest: +NORMALIZE_WHITESPACE
+    [(['hostname r1'], False), (['banner motd ^C', 'Hi', '^C'], True),
+     (['ntp server 1.1.1.9'], False)]
+    """
+    closing = dialect(platform).banner_end or "^C"
+    chunks: list[tuple[list[str], bool]] = []
+    banner: list[str] | None = None
+    for line in lines:
+        if banner is not None:
+            banner.append(line)
+            if line.strip() == closing:
+                chunks.append((banner, True))
+                banner = None
+        elif line.startswith("banner "):
+            banner = [line]
+        elif chunks and not chunks[-1][1]:
+            chunks[-1][0].append(line)
+        else:
+            chunks.append(([line], False))
+    if banner is not None:
+        chunks.append((banner, True))
+    return chunks

@@ -11,7 +11,7 @@ from typing import Any
 
 from netmiko.exceptions import ConfigInvalidException
 
-from ..diff import sanitize
+from ..diff import banner_chunks, sanitize
 from . import CliBackend, DeviceError
 
 
@@ -37,7 +37,11 @@ class NetmikoBackend(CliBackend):
         conn = self.connection
         pattern = "|".join(re.escape(error) for error in self.cli.errors)
         try:
-            conn.send_config_set(lines, error_pattern=pattern, read_timeout=60)
+            for chunk, banner in banner_chunks(lines, self.platform):
+                if banner:  # netmiko checks nothing of a set with a banner, and waits per line
+                    self._send_banner(conn, chunk)
+                else:
+                    conn.send_config_set(chunk, error_pattern=pattern, read_timeout=60)
         except ConfigInvalidException as exc:
             self.close()  # still in config mode after the refused line
             line = _refused_line(str(exc), lines)
@@ -45,6 +49,15 @@ class NetmikoBackend(CliBackend):
                 f"the device refused '{sanitize(line, self.platform).strip()}' "
                 f"({_matched_error(str(exc), self.cli.errors)})"
             ) from None
+
+    def _send_banner(self, conn: Any, lines: list[str]) -> None:
+        """A banner in one go: its lines written, the output read once and checked."""
+        output = str(conn.send_config_set(lines, cmd_verify=False, read_timeout=60))
+        error = self._error_in(output)
+        if error is not None:
+            raise ConfigInvalidException(
+                f"Invalid input detected at command: {lines[0]}, matched error: {error}"
+            )
 
 
 def _refused_line(message: str, lines: list[str]) -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..diff import dialect, sanitize
+from ..diff import banner_chunks, sanitize
 from . import CliBackend, DeviceError
 
 _TIMEOUT_OPS = 60.0  # a whole running config or a save can take a while on a busy device
@@ -28,7 +28,7 @@ class ScrapliBackend(CliBackend):
 
     def _send_config(self, lines: list[str]) -> None:
         responses = []
-        for chunk, banner in _chunks(lines, dialect(self.platform).banner_end or "^C"):
+        for chunk, banner in banner_chunks(lines, self.platform):
             # a banner's text lines bring no prompt back: read only after its last line
             responses += self.connection.send_configs(
                 chunk,
@@ -45,24 +45,3 @@ class ScrapliBackend(CliBackend):
             error = self._error_in(str(refused.result)) or "error"
             line = sanitize(str(refused.channel_input), self.platform).strip()
             raise DeviceError(f"the device refused '{line}' ({error})")
-
-
-def _chunks(lines: list[str], closing: str) -> list[tuple[list[str], bool]]:
-    """The lines in runs to push: plain lines, and each banner (its line to ``closing``)."""
-    chunks: list[tuple[list[str], bool]] = []
-    banner: list[str] | None = None
-    for line in lines:
-        if banner is not None:
-            banner.append(line)
-            if line.strip() == closing:
-                chunks.append((banner, True))
-                banner = None
-        elif line.startswith("banner "):
-            banner = [line]
-        elif chunks and not chunks[-1][1]:
-            chunks[-1][0].append(line)
-        else:
-            chunks.append(([line], False))
-    if banner is not None:
-        chunks.append((banner, True))
-    return chunks
