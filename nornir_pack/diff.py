@@ -7,18 +7,18 @@ lacks (which lines replace each other, which negations a device keeps in its con
 ``Result.diff`` is the same text for NAPALM, Netmiko and Scrapli, remediation and rollback are
 computed once, and ``merge`` predicts what a merge-mode deploy leaves on the device.
 
-Secrets are hidden by the filters below (netutils' ``sanitize_config`` format, which ships no
-filters of its own): they cover what napalm's and netutils' documented filters cover, and
-more, in config text and inside library messages alike.
+Secrets are hidden by ``sanitizer.py``'s filters (netutils' ``sanitize_config`` format; netutils
+ships none of its own): what napalm's and netutils' documented filters cover, and more, in
+config text and inside library messages alike. ``configtext.py`` reads what hier_config does
+not take from real devices (banners, repeated lines); ``ordering.py`` keeps order where the
+device keeps it.
 """
 
 from __future__ import annotations
 
 import functools
 import logging
-import re
 from dataclasses import dataclass
-from typing import TypeAlias
 
 from hier_config import HConfig, HConfigChild, get_hconfig, get_hconfig_driver
 from hier_config.exceptions import DuplicateChildError
@@ -26,7 +26,8 @@ from hier_config.models import IdempotentCommandsRule, MatchRule, NegationSubRul
 from hier_config.platforms.driver_base import HConfigDriverBase
 from netutils.config.clean import clean_config as netutils_clean_config
 
-from .exceptions import UsageError
+from .configtext import BANNER_MARK, lift_banners, merge_repeats
+from .configtext import banner_chunks as _chunks
 from .ordering import (
     NO_ORDERING,
     Ordering,
@@ -38,8 +39,8 @@ from .ordering import (
     ordered_diff,
 )
 from .platforms import canonical_platform, hier_platform
+from .sanitizer import REDACTED, SECRETS, hide_secrets
 
-REDACTED = "<redacted>"
 NEGATION = "no "
 log = logging.getLogger(__name__)
 
@@ -67,95 +68,6 @@ def _rule(*parts: str) -> tuple[MatchRule, ...]:
         for part in parts
     )
 
-
-# ---------------------------------------------------------------- secrets
-#
-# A secret is found by the config words before it, wherever that config text stands: at the
-# start of a line (indented, or behind a diff marker), or quoted inside a library's message
-# (pyeapi's ``CLI command 3 of 5 'snmp-server community S3cretRW rw' failed``, hier_config's
-# ``('snmp-server community S3cretRW rw',)``, netmiko's ``at command: ...``). Keyword
-# sequences that only config has (``snmp-server community``, ``neighbor X password``) match
-# anywhere in a line; the bare words ``password``, ``secret`` and ``key`` only where a config
-# line starts and only when the secret is the line's last word, so that prose such as
-# scrapli's "password prompt seen more than once" stays readable.
-
-_TYPE = r"(?: (?:[0-9]|8a|sha512))?"  # the encryption type word before a secret
-# a word; a closing quote, or a comma that ends a clause, is not part of it
-_VALUE = r"""(?:[^\s'",]|,(?!\s|$)|['"](?![\s'"),\]]|$))+"""
-_ANYWHERE = r"(?<![\w-])"  # at the start of a word
-# where a config line starts: a line (indented, behind a diff marker), a quote, netmiko's
-# "at command: "
-_LINE_START = r"""(?:^[ \t]*(?:[-+] ?)?[ \t]*|(?<=['"])|(?<=command: ))"""
-_LAST = r"""(?=\s*$|['"]|, matched error)"""  # the secret ends the (quoted) line
-
-
-def _secret(before: str, *, guard: str = "", bare: bool = False) -> tuple[str, str]:
-    """A sanitize filter: keep ``before`` (negated or in a diff too), redact the next word.
-
-    ``bare``: ``before`` is a word prose uses too; match it only where a config line starts
-    and only when the secret ends the line.
-    """
-    anchor, after = (_LINE_START, _LAST) if bare else (_ANYWHERE, "")
-    return rf"({anchor}(?:no )?{before}) {guard}{_VALUE}{after}", rf"\1 {REDACTED}"
-
-
-# Each filter's comment is the config it is for (IOS and EOS unless one is named).
-_SECRETS: tuple[tuple[str, str], ...] = (
-    # enable secret 9 X, enable password 7 X, enable secret level 5 5 X, EOS sha512
-    _secret(rf"enable (?:secret|password)(?: level \d+)?{_TYPE}"),
-    # username bob privilege 15 secret 9 X, EOS username bob role R secret sha512 X
-    _secret(rf"username \S+ (?:\S+ ){{0,6}}?(?:secret|password){_TYPE}"),
-    # snmp-server community X RO; public/private are well-known defaults, not secrets:
-    # showing them says what to fix.
-    _secret("snmp-server community", guard=r"(?!(?:public|private)\b)"),
-    # snmp-server host 10.1.1.1 [vrf V] [traps|informs] [version 1|2c|3 auth|noauth|priv] X
-    _secret(
-        r"snmp-server host \S+(?: vrf \S+)?(?: (?:traps|informs))?"
-        r"(?: version (?:1|2c|3(?: (?:auth|noauth|priv))?))?",
-        guard=r"(?!(?:public|private|vrf|traps|informs|version|auth|noauth|priv)\b)",
-    ),
-    # snmp-server user U G v3 auth sha X priv aes 128 Y (EOS: localized ENGINE, sha256, aes256)
-    _secret(r"snmp-server user (?:\S+ ){1,6}?auth (?:md5|sha\d*)"),
-    _secret(
-        r"snmp-server user (?:\S+ ){1,10}?priv(?: (?:des|3des|aes(?: ?\d+)?))?",
-        guard=r"(?!(?:des|3des|aes)\b)",
-    ),
-    # tacacs-server key 7 X, tacacs-server host H [port N] key X, radius-server host H ... key X
-    _secret(rf"(?:tacacs|radius)-server (?:\S+ ){{0,8}}?key{_TYPE}"),
-    # key 7 X anywhere (server-private 10.1.1.1 key 7 X); nested under `tacacs server NAME`,
-    # `radius server NAME` also a plain key X (but not a key chain's key 1)
-    _secret(r"key [0-9]"),
-    _secret("key", guard=r"(?![0-9]+\s*$)", bare=True),
-    # key-string 7 X (key chains, HSRP/VRRP md5)
-    _secret(rf"key-string{_TYPE}"),
-    # password 7 X and secret 5 X nested under line vty and the like
-    _secret(rf"(?:password|secret){_TYPE}", bare=True),
-    # neighbor 10.1.1.1 password 7 X, neighbor PEER-GROUP password X
-    _secret(rf"neighbor \S+ password{_TYPE}"),
-    # ip ospf authentication-key 7 X, ip ospf message-digest-key 1 md5 7 X (also virtual-link)
-    _secret(rf"ip ospf authentication-key{_TYPE}"),
-    _secret(rf"message-digest-key \d+ md5{_TYPE}"),
-    # IS-IS: IOS isis password X, area-password X, domain-password X; EOS (isis) authentication
-    # key 7 X
-    _secret(r"(?:isis password|area-password|domain-password)"),
-    _secret(rf"(?:isis )?authentication key{_TYPE}"),
-    # vrrp 1 authentication text X, EOS vrrp 1 peer authentication text X
-    _secret("authentication text"),
-    # standby 1 authentication X (HSRP plain text; md5 key-string is above)
-    _secret(r"standby (?:\d+ )?authentication", guard=r"(?!(?:md5|text)\b)"),
-    # ntp authentication-key 1 md5 X 7
-    _secret(rf"ntp authentication-key \d+ (?:md5|sha1|sha256){_TYPE}"),
-    # ip ftp password 7 X
-    _secret(rf"ip ftp password{_TYPE}"),
-    # ppp chap password 7 X, ppp pap sent-username U password 7 X
-    _secret(rf"ppp (?:chap|pap sent-username \S+) password{_TYPE}"),
-    # crypto isakmp key X address A, pre-shared-key [local|remote] X, wpa-psk ascii 7 X
-    _secret(rf"crypto isakmp key{_TYPE}"),
-    _secret(rf"pre-shared-key(?: (?:local|remote))?{_TYPE}"),
-    _secret(rf"wpa-psk (?:ascii|hex){_TYPE}"),
-    # EOS aaa root secret sha512 X
-    _secret(rf"aaa root secret{_TYPE}"),
-)
 
 _REPLACES: tuple[tuple[MatchRule, ...], ...] = (
     *(
@@ -246,7 +158,7 @@ _IOS = ConfigDialect(
         r"ntp clock-period ",
         r"Using \d+ out of \d+ bytes",
     ),
-    secrets=_SECRETS,
+    secrets=SECRETS,
     toggles=(
         *(
             (line,)
@@ -290,7 +202,7 @@ _EOS = ConfigDialect(
         r"! Startup-config last modified at ",
         r"! Time: ",
     ),
-    secrets=_SECRETS,
+    secrets=SECRETS,
     toggles=(
         ("aaa root",),
         ("ip routing",),
@@ -312,7 +224,7 @@ _NXOS = ConfigDialect(
         r"!Startup config saved at: ",
         r"!Time: ",
     ),
-    secrets=_SECRETS,
+    secrets=SECRETS,
     toggles=(("feature",), ("interface", "shutdown"), ("interface", "switchport")),
     replaces=_REPLACES,
 )
@@ -325,7 +237,7 @@ _XR = ConfigDialect(
         r"!! Last configuration change at ",
         r"(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) \w{3} +\d+ \d\d:\d\d:\d\d(?:\.\d+)? \S+$",
     ),
-    secrets=_SECRETS,
+    secrets=SECRETS,
     toggles=(),
     replaces=_REPLACES,
 )
@@ -412,29 +324,7 @@ def sanitize(text: str, platform: str) -> str:
     >>> sanitize("password prompt seen more than once, assuming auth failed", "cisco_ios")
     'password prompt seen more than once, assuming auth failed'
     """
-    trigger, filters = _compiled(dialect(platform).secrets)
-    if not trigger.search(text):
-        return text
-    lines = text.split("\n")
-    for number, line in enumerate(lines):
-        if trigger.search(line):  # most config lines name no secret: skip them quickly
-            hidden = line
-            for pattern, replace in filters:
-                hidden = pattern.sub(replace, hidden)
-            lines[number] = hidden
-    return "\n".join(lines)
-
-
-# Every secret filter names one of these words; a line without them holds no secret.
-_TRIGGER = r"secret|password|key|snmp-server|authentication|wpa-psk"
-
-
-@functools.cache
-def _compiled(
-    secrets: tuple[tuple[str, str], ...],
-) -> tuple[re.Pattern[str], tuple[tuple[re.Pattern[str], str], ...]]:
-    filters = tuple((re.compile(regex, re.MULTILINE), repl) for regex, repl in secrets)
-    return re.compile(_TRIGGER), filters
+    return hide_secrets(text, dialect(platform).secrets)
 
 
 def parse(text: str, platform: str) -> HConfig:
@@ -464,15 +354,22 @@ def _parsed(text: str, platform: str) -> HConfig:
 def _tree(text: str, platform: str) -> HConfig:
     """``parse``, cached: one parse per distinct text. Shared: never mutate the result."""
     rules = dialect(platform)
-    body, banners = _lift_banners(clean_config(text, platform), rules.banner_end)
+    body, banners = lift_banners(clean_config(text, platform), rules.banner_end)
     driver = _driver(platform)
     try:
         config = get_hconfig(driver, body)
     except DuplicateChildError:  # rare: merge the repeats, then parse once more
-        config = get_hconfig(driver, _merge_repeats(body, driver, platform))
+        merged, repeats = merge_repeats(body, driver)
+        log.info(
+            "%s config: %d repeated line(s) merged, as the device merges them (first: %r)",
+            platform,
+            len(repeats),
+            sanitize(repeats[0], platform) if repeats else "",
+        )
+        config = get_hconfig(driver, merged)
     for child in tuple(config.children):
-        if child.text.startswith(_BANNER_MARK):
-            banner = banners[int(child.text.removeprefix(_BANNER_MARK))]
+        if child.text.startswith(BANNER_MARK):
+            banner = banners[int(child.text.removeprefix(BANNER_MARK))]
             if (older := config.children.get(banner)) is not None:
                 older.delete()  # the same banner twice: one node
             child.text = banner
@@ -481,108 +378,6 @@ def _tree(text: str, platform: str) -> HConfig:
 
 _EXIT = r"^\s*exit(?:-[\w-]+)?\s*$"
 _ANY_BANNER = (MatchRule(startswith="banner"),)
-_BANNER = re.compile(r"banner (\S+)(?: (.*))?")
-_BANNER_MARK = "banner\0"  # a banner's place in the text hier_config parses
-
-
-def _lift_banners(text: str, end_line: str | None) -> tuple[str, list[str]]:
-    """Replace each banner by a one-line placeholder; return the text and the banners.
-
-    hier_config's own banner reading ends a banner at any line that is ``!``, ``%``, ``EOF``
-    or starts with ``^``, and reads a one-line banner on into the next lines; here a banner
-    ends where the device ends it: at its delimiter, or at the ``EOF`` line on EOS. Each is
-    written the way the device prints it: ``banner motd ^C``, the text lines, ``^C``.
-    """
-    out: list[str] = []
-    banners: list[str] = []
-    lines = iter(text.split("\n"))
-    for line in lines:
-        match = _BANNER.fullmatch(line)
-        if match is None:
-            out.append(line)
-            continue
-        kind, rest = match.group(1), (match.group(2) or "").strip()
-        if end_line is not None:
-            header, closing, body = f"banner {kind}", end_line, []
-            for text_line in lines:
-                if text_line.strip() == end_line:
-                    break
-                body.append(text_line)
-            else:
-                raise _unterminated(line, f"a line '{end_line}'")
-        else:
-            if not rest:
-                raise UsageError(
-                    f"'{line}' has no delimiter: write banner {kind} #, the text, then #"
-                )
-            delimiter = "^C" if rest.startswith("^C") else rest[0]
-            header, closing, body = f"banner {kind} ^C", "^C", []
-            pending: str | None = rest[len(delimiter) :]
-            while pending is not None and delimiter not in pending:
-                if pending or body:
-                    body.append(pending)
-                pending = next(lines, None)
-            if pending is None:
-                raise _unterminated(line, repr(delimiter))
-            if before := pending.split(delimiter, 1)[0]:
-                body.append(before)
-        out.append(f"{_BANNER_MARK}{len(banners)}")
-        banners.append("\n".join([header, *body, closing]))
-    return "\n".join(out), banners
-
-
-def _unterminated(line: str, ending: str) -> UsageError:
-    kind = line.split()[1]
-    return UsageError(
-        f"banner {kind} is not terminated: no line after '{line}' ends it with {ending}: "
-        "close the banner"
-    )
-
-
-def _merge_repeats(text: str, driver: HConfigDriverBase, platform: str) -> str:
-    """The config with repeated lines merged as a device merges them when it reads them.
-
-    A section given twice is one section with the lines of both; a line given twice in the
-    same section is one line (its first place kept). Lines are read as hier_config reads
-    them (its per-line rules, indentation), so the result parses without a duplicate.
-    """
-    root: _Lines = {}
-    stack: list[tuple[int, _Lines]] = [(-1, root)]
-    repeats: list[str] = []
-    for raw in text.split("\n"):
-        line = raw
-        for rule in driver.rules.per_line_sub:
-            line = re.sub(rule.search, rule.replace, line)
-        if not line.strip():
-            continue
-        indent = len(line) - len(line.lstrip())
-        while indent <= stack[-1][0]:
-            stack.pop()
-        siblings = stack[-1][1]
-        key = " ".join(line.split())
-        if key in siblings:
-            repeats.append(key)
-        node = siblings.setdefault(key, {})
-        stack.append((indent, node))
-    log.info(
-        "%s config: %d repeated line(s) merged, as the device merges them (first: %r)",
-        platform,
-        len(repeats),
-        sanitize(repeats[0], platform) if repeats else "",
-    )
-    return "\n".join(_emit(root, 0))
-
-
-_Lines: TypeAlias = "dict[str, _Lines]"  # a line's text -> the lines under it
-
-
-def _emit(lines: _Lines, depth: int) -> list[str]:
-    """Nested lines back as text, one space of indentation per level."""
-    out: list[str] = []
-    for text, children in lines.items():
-        out.append(" " * depth + text)
-        out.extend(_emit(children, depth + 1))
-    return out
 
 
 def render(config: HConfig) -> str:
@@ -704,29 +499,27 @@ def equivalent(first: str, second: str, platform: str) -> bool:
 
 
 def banner_chunks(lines: list[str], platform: str) -> list[tuple[list[str], bool]]:
-    """Config lines to push, in runs: plain lines, and each banner (True) from its first line
-    to its closing line, whose text lines bring no prompt back from the device.
+    """Config lines to push, in runs: plain lines, and each banner (True), whose text lines
+    bring no prompt back from the device (``configtext.banner_chunks``)."""
+    return _chunks(lines, dialect(platform).banner_end or "^C")
 
-    >>> banner_chunks(["hostname r1", "banner motd ^C", "Hi", "^C", "ntp server 1.1.1.9"], "ios")
-    ... # doctest: +NORMALIZE_WHITESPACE
-    [(['hostname r1'], False), (['banner motd ^C', 'Hi', '^C'], True),
-     (['ntp server 1.1.1.9'], False)]
-    """
-    closing = dialect(platform).banner_end or "^C"
-    chunks: list[tuple[list[str], bool]] = []
-    banner: list[str] | None = None
-    for line in lines:
-        if banner is not None:
-            banner.append(line)
-            if line.strip() == closing:
-                chunks.append((banner, True))
-                banner = None
-        elif line.startswith("banner "):
-            banner = [line]
-        elif chunks and not chunks[-1][1]:
-            chunks[-1][0].append(line)
-        else:
-            chunks.append(([line], False))
-    if banner is not None:
-        chunks.append((banner, True))
-    return chunks
+
+__all__ = [
+    "DIALECTS",
+    "NEGATION",
+    "REDACTED",
+    "ConfigDialect",
+    "banner_chunks",
+    "clean_config",
+    "dialect",
+    "equivalent",
+    "merge",
+    "merge_config",
+    "normalised_diff",
+    "parse",
+    "remediation",
+    "remediation_config",
+    "render",
+    "rollback",
+    "sanitize",
+]

@@ -172,7 +172,7 @@ def list_diff(old: list[str], new: list[str]) -> list[str]:
     >>> list_diff(["permit A", "permit B", "deny any"], ["permit A", "deny any"])
     ['- permit B']
     >>> list_diff(["permit A", "permit B"], ["permit B", "permit A"])
-    ['- permit A', '+ permit A']
+    ['+ permit B', '- permit B']
     """
     out: list[str] = []
     matcher = difflib.SequenceMatcher(a=old, b=new, autojunk=False)

@@ -237,9 +237,11 @@ def test_library_errors_reach_reports_sanitised(platform: str) -> None:
         assert "snmp-server community <redacted> rw" in message
 
 
-def test_the_diff_module_doctests() -> None:
-    """diff.py's examples are documentation: they must stay true."""
+@pytest.mark.parametrize("module", ["diff", "sanitizer", "configtext", "ordering"])
+def test_the_modules_doctests(module: str) -> None:
+    """The examples in these modules are documentation: they must stay true."""
     import doctest
+    import importlib
 
-    failures, tried = doctest.testmod(diff)
+    failures, tried = doctest.testmod(importlib.import_module(f"nornir_pack.{module}"))
     assert tried and not failures
