@@ -280,6 +280,8 @@ def _merge_sequenced(
     afters = dict(_keyed(after, sequenced))
     for key, section in _keyed(change, sequenced):
         target, source = afters.get(key), befores.get(key)
+        if key and NEGATION + key in change.children:  # `no ip access-list X`, then X again
+            source = None
         if target is None:
             continue
         lists: dict[str, dict[int, str]] = {}

@@ -214,3 +214,15 @@ def test_any_list_change_ends_in_order_on_the_lab(old: list[str], new: list[str]
     assert diff.normalised_diff(after, acl(new), "cisco_ios", redact=False) == ""
     back = on_lab("cisco_ios", acl(old), fix, diff.rollback(acl(old), acl(new), "cisco_ios"))
     assert diff.normalised_diff(back, acl(old), "cisco_ios", redact=False) == ""
+
+
+@pytest.mark.parametrize("platform", PLATFORMS)
+def test_a_named_acl_removed_then_given_again_is_the_new_list(platform: str) -> None:
+    running, _ = NAMED[platform]
+    header = running.splitlines()[0]
+    indent = " " * diff.dialect(platform).indent
+    entries = ["permit tcp any any eq 443", "permit tcp any any eq 80"]
+    change = f"no {header}\n{header}\n" + "".join(f"{indent}{e}\n" for e in entries)
+    merged = diff.merge(running, change, platform)
+    assert merged.splitlines()[1:] == [f"{indent}10 {entries[0]}", f"{indent}20 {entries[1]}"]
+    assert diff.normalised_diff(on_lab(platform, running, change), merged, platform) == ""
