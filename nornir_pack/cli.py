@@ -1,23 +1,41 @@
-"""The ``nornir-pack`` command.
+"""The ``nornir-pack`` command: run, runbooks, init, inventory, lab.
 
 Exit codes: 0 success, 1 a host failed or is not compliant, 2 a usage or configuration error
 (one line on stderr, never a traceback), 3 the runbook itself crashed, 130 interrupted.
+Everything heavier than argparse is imported inside the handlers, so that ``--help``,
+``--version`` and usage errors stay instant.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import FrameType
+from typing import TYPE_CHECKING
 
+from . import __version__
 from .exceptions import RunbookCrashed, UsageError
+
+if TYPE_CHECKING:
+    from .lab import Device, Lab
 
 # The same codes as nornir_pack.report's (kept here so --help never imports the reports).
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_CRASHED, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+
+DESCRIPTION = (
+    "Run Nornir runbooks (backup, deploy, compliance, and your own) against an inventory, "
+    "or against simulated devices with --lab."
+)
+EPILOG = (
+    "Exit codes: 0 every host succeeded, 1 a host failed or is not compliant, 2 bad input or "
+    "configuration (found before any login), 3 the runbook crashed, 130 interrupted. "
+    "Start a project with: nornir-pack init DIR"
+)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -48,8 +66,7 @@ def _lab_up(args: argparse.Namespace) -> int:
     try:
         with lab:
             for device in lab.devices.values():
-                address = f"{lab.address_of(device.name)}:{device.port}"
-                print(f"{device.name:<16} {device.platform.name:<11} ssh {address}", flush=True)
+                print(_device_line(lab, device), flush=True)
             print(f"lab ready: {len(lab.devices)} devices (Ctrl-C to stop)", flush=True)
             while not stop.wait(0.5):
                 pass
@@ -58,6 +75,25 @@ def _lab_up(args: argparse.Namespace) -> int:
             signal.signal(sig, handler)
     print("lab stopped", flush=True)
     return EXIT_OK
+
+
+def _device_line(lab: Lab, device: Device) -> str:
+    """One served device: name, platform, SSH and eAPI address, the credentials it accepts."""
+    address = lab.address_of(device.name)
+    eapi = f"eapi http://{address}:{device.eapi_port}" if device.platform.eapi else ""
+    login = f"login {device.username} / {_credential(device.password)}"
+    enable = f"enable secret {_credential(device.secret)}"
+    return (
+        f"{device.name:<16} {device.platform.name:<11} ssh {address}:{device.port:<6} "
+        f"{eapi:<28} {login}, {enable}"
+    )
+
+
+def _credential(value: str) -> str:
+    """A lab credential as ``lab up`` shows it: a value taken from an environment variable
+    is shown as ``$NAME`` (it may be a real secret); a default from the inventory file as is."""
+    names = sorted(name for name, given in os.environ.items() if given and given == value)
+    return f"${names[0]}" if names else value
 
 
 def _lab_reset(args: argparse.Namespace) -> int:
@@ -87,6 +123,8 @@ def _run(args: argparse.Namespace) -> int:
         filters=args.filter or (),
         hosts=hosts,
         workers=args.workers,
+        max_logins=args.max_logins,
+        timeout=args.timeout,
         commit=args.commit,
         json=args.json,
         junit=args.junit,
@@ -94,6 +132,34 @@ def _run(args: argparse.Namespace) -> int:
         lab=args.lab,
     )
     return execute(args.runbook, options)
+
+
+def _runbooks(args: argparse.Namespace) -> int:
+    from .project import available_runbooks, setting_paths
+
+    config = Path(args.config)
+    print(f"runbooks for {config} (run one with: nornir-pack run NAME):")
+    for runbook in available_runbooks(config):
+        origin = runbook.origin + (", replaces the built-in" if runbook.overrides else "")
+        print(f"  {runbook.name:<14} {origin:<11} {runbook.path}")
+        if runbook.description:
+            print(f"  {'':<14} {runbook.description}")
+    print("files the built-in runbooks read:")
+    for key, path, origin in setting_paths(config):
+        print(f"  {key:<14} {origin:<11} {path}")
+    return EXIT_OK
+
+
+def _init(args: argparse.Namespace) -> int:
+    from .project import init_project
+
+    folder = Path(args.folder)
+    written = init_project(folder, force=args.force, port=args.port)
+    print(f"nornir-pack init: wrote {len(written)} files in {folder}:")
+    for path in written:
+        print(f"  {path.relative_to(folder)}")
+    print(f"next: cd {folder} && nornir-pack run backup --lab && pytest")
+    return EXIT_OK
 
 
 def _inventory(args: argparse.Namespace) -> int:
@@ -125,7 +191,7 @@ def _inventory(args: argparse.Namespace) -> int:
 
 
 def _add_run_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("-c", "--config", default="config.yaml", help="Nornir config file")
+    _add_config(parser)
     parser.add_argument(
         "--plugin",
         choices=("netmiko", "napalm", "scrapli"),
@@ -135,7 +201,13 @@ def _add_run_options(parser: argparse.ArgumentParser) -> None:
         "--filter", action="append", metavar="KEY=VALUE", help="Nornir F filter, repeatable"
     )
     parser.add_argument("--hosts", metavar="A,B", help="only these hosts")
-    parser.add_argument("--workers", type=int, metavar="N", help="parallel hosts")
+    parser.add_argument("--workers", type=int, metavar="N", help="hosts run at once")
+    parser.add_argument(
+        "--max-logins", type=int, metavar="N", help="logins in progress at once (AAA, MaxStartups)"
+    )
+    parser.add_argument(
+        "--timeout", type=float, metavar="S", help="seconds a host may take before it fails"
+    )
     parser.add_argument("--commit", action="store_true", help="apply changes (default: dry run)")
     parser.add_argument("--json", type=Path, metavar="FILE", help="write a JSON report")
     parser.add_argument("--junit", type=Path, metavar="FILE", help="write a JUnit XML report")
@@ -146,28 +218,59 @@ def _add_run_options(parser: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="nornir-pack", description=__doc__.splitlines()[0])
+    parser = _Parser(prog="nornir-pack", description=DESCRIPTION, epilog=EPILOG)
+    parser.add_argument("--version", action="version", version=f"nornir-pack {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
-    run = commands.add_parser("run", help="run a runbook against the inventory")
-    run.add_argument("runbook", help="runbook name (runbooks/NAME.py) or path to a .py file")
+    run = commands.add_parser("run", help="run a runbook against the inventory", epilog=EPILOG)
+    run.add_argument(
+        "runbook",
+        help="a runbook name (built in, or runbooks/NAME.py beside the config) or a .py file",
+    )
     _add_run_options(run)
     run.set_defaults(handler=_run)
 
+    runbooks = commands.add_parser(
+        "runbooks", help="list the runbooks a run can use and where each comes from"
+    )
+    _add_config(runbooks)
+    runbooks.set_defaults(handler=_runbooks)
+
+    init = commands.add_parser(
+        "init", help="write a starter project: config, lab inventory, runbook, test, CI"
+    )
+    init.add_argument("folder", metavar="DIR", help="the project folder (created if missing)")
+    init.add_argument("--force", action="store_true", help="overwrite files that exist")
+    init.add_argument(
+        "--port", type=int, metavar="N", help="the lab's first SSH port (default: a free block)"
+    )
+    init.set_defaults(handler=_init)
+
     inventory = commands.add_parser("inventory", help="list and validate the inventory")
-    inventory.add_argument("-c", "--config", default="config.yaml", help="Nornir config file")
+    _add_config(inventory)
     inventory.add_argument("--filter", action="append", metavar="KEY=VALUE")
     inventory.set_defaults(handler=_inventory)
+    _add_lab_commands(commands)
+    return parser
 
+
+def _add_config(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "-c", "--config", default="config.yaml", help="Nornir config file (default: config.yaml)"
+    )
+
+
+def _add_lab_commands(commands: argparse._SubParsersAction[_Parser]) -> None:
     lab = commands.add_parser("lab", help="simulated devices for tests, demos and CI")
     lab_commands = lab.add_subparsers(dest="lab_command", required=True, parser_class=_Parser)
-    up = lab_commands.add_parser("up", help="serve the inventory's devices until Ctrl-C")
-    up.add_argument("-c", "--config", default="config.yaml", help="Nornir config file")
+    up = lab_commands.add_parser(
+        "up", help="serve the inventory's devices until Ctrl-C, printing how to log in"
+    )
+    _add_config(up)
     up.set_defaults(handler=_lab_up)
     reset = lab_commands.add_parser("reset", help="forget the configs lab devices saved")
-    reset.add_argument("-c", "--config", default="config.yaml", help="Nornir config file")
+    _add_config(reset)
     reset.set_defaults(handler=_lab_reset)
-    return parser
 
 
 def run_runbook_file(path: str, argv: Sequence[str] | None = None) -> int:
@@ -177,6 +280,9 @@ def run_runbook_file(path: str, argv: Sequence[str] | None = None) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    from .logguard import install
+
+    install()  # no secret in any log record, whatever the command logs
     handler: Callable[[argparse.Namespace], int] = args.handler
     try:
         return handler(args)

@@ -16,6 +16,7 @@ rules file, and every problem in it is a one-line UsageError naming the file, ke
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -305,8 +306,21 @@ def parse_rules(data: object, source: str = "<rules>") -> Rules:
 
 
 def load_rules(path: str | Path) -> Rules:
-    """Read and validate a rules YAML file (UsageError with one line on any problem)."""
+    """Read and validate a rules YAML file (UsageError with one line on any problem).
+
+    Read once per run, not once per host: the rules are cached for as long as the file
+    keeps its size and modification time.
+    """
     path = Path(path)
+    try:
+        stat = path.stat()
+    except OSError:
+        return _load_rules(path, 0, -1)  # read_yaml names the problem
+    return _load_rules(path, stat.st_mtime_ns, stat.st_size)
+
+
+@functools.lru_cache(maxsize=16)
+def _load_rules(path: Path, mtime_ns: int, size: int) -> Rules:
     return parse_rules(read_yaml(path, "compliance rules"), str(path))
 
 

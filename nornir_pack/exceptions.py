@@ -47,3 +47,7 @@ class RollbackFailed(DeviceError):
 
 class RunbookCrashed(NornirPackError):
     """The runbook itself raised (a bug, not a device's fault): exit code 3."""
+
+
+class Interrupted(NornirPackError):
+    """The run was interrupted (Ctrl-C) before this host's task started: nothing was done."""

@@ -19,10 +19,14 @@ from nornir import InitNornir
 from nornir.core import Nornir
 from nornir.core.inventory import ConnectionOptions, Host
 
+from . import logguard
 from .exceptions import UsageError
+from .paths import remember_config_file, resolve_against
+from .platforms import map_plugin_platforms
 
 _ENV_REFERENCE = re.compile(r"\$\{(\w+)(?::-([^}]*))?\}")
 _INVENTORY_FILES = ("host_file", "group_file", "defaults_file")
+TRANSFORM = "nornir_pack_credentials"  # resolve_credentials' name in Nornir's register
 
 
 def expand_env(value: str) -> str:
@@ -61,8 +65,10 @@ def _expand_options(options: ConnectionOptions) -> None:
 
 
 def resolve_credentials(host: Host, **_: Any) -> None:
-    """Nornir transform function: expand ``${VAR:-default}`` in credentials and extras, and
-    give the host its own copy of every connection option it inherits.
+    """Nornir transform function: expand ``${VAR:-default}`` in credentials and extras, give
+    the host its own copy of every connection option it inherits, and name its platform for
+    netmiko, scrapli and NAPALM (``map_plugin_platforms``), so that plain nornir_netmiko,
+    nornir_scrapli and nornir_napalm tasks work on ``cisco_ios`` and ``arista_eos`` hosts.
 
     It runs per host but also expands the host's groups and the defaults, since Nornir
     resolves credentials through them.
@@ -76,6 +82,7 @@ def resolve_credentials(host: Host, **_: Any) -> None:
         for options in element.connection_options.values():
             _expand_options(options)
     own_connection_options(host)
+    map_plugin_platforms(host)
 
 
 def own_connection_options(host: Host) -> None:
@@ -176,7 +183,20 @@ def read_yaml(path: Path, what: str) -> Any:
 
 
 def load_nornir(config_file: str | Path = "config.yaml", **overrides: Any) -> Nornir:
-    """InitNornir from a config file, with inventory paths relative to that file."""
+    """The Nornir object of a config file, built as ``nornir-pack run`` builds it: the way to
+    use a nornir-pack inventory from your own code.
+
+    Every relative path in config.yaml (inventory files, Nornir's ``log_file``, and nornir-pack's
+    ``backup_dir``, ``template_dir``, ``rules``) and every relative path given to a nornir-pack
+    task resolves against the config file's folder (``nornir_pack.paths``), so the result is
+    the same from any current folder. The credentials transform (``resolve_credentials``) runs
+    on every host even when config.yaml names no transform function. ``overrides`` are
+    InitNornir's keyword sections, e.g. ``runner={"plugin": "serial"}``.
+
+    Raises:
+        UsageError: the config or an inventory file is missing or malformed (one line naming
+            the file, the key or line, and the fix).
+    """
     path = Path(config_file)
     if path.is_dir():
         raise UsageError(f"{path}: is a folder, not a config file: pass -c {path / 'config.yaml'}")
@@ -192,7 +212,7 @@ def load_nornir(config_file: str | Path = "config.yaml", **overrides: Any) -> No
     contents: dict[str, tuple[Path, Any]] = {}
     for key in _INVENTORY_FILES:
         if key in options:
-            shown = path.parent / str(options[key])
+            shown = resolve_against(path.parent, str(options[key]))
             resolved = shown.resolve()
             if resolved.is_dir():
                 raise UsageError(
@@ -208,14 +228,38 @@ def load_nornir(config_file: str | Path = "config.yaml", **overrides: Any) -> No
     if inventory.get("plugin", "SimpleInventory") == "SimpleInventory":
         _check_simple_inventory(contents)
     settings: dict[str, Any] = {"inventory": {"options": options}} if options else {}
+    settings.update(_nornir_paths(path, data))
+    if not data.get("runner"):  # nornir-pack's own runner unless the config names one
+        settings["runner"] = {"plugin": "nornir_pack"}
     for section, values in overrides.items():
         settings[section] = {**settings.get(section, {}), **values}
+    logguard.install()  # before Nornir logs anything
     try:
-        return InitNornir(config_file=str(path), **settings)
-    except UsageError:
+        nr = InitNornir(config_file=str(path), **settings)
+    except UsageError as exc:
+        if str(exc).startswith("runner option"):
+            raise UsageError(f"{path}: {exc}") from None
         raise
     except (TypeError, ValueError, KeyError, AttributeError) as exc:
         raise UsageError(f"{path}: invalid Nornir configuration: {exc}") from None
+    remember_config_file(nr.config, path)  # tasks resolve their relative paths against it
+    if inventory.get("transform_function") != TRANSFORM:  # credentials, platforms: always
+        for host in nr.inventory.hosts.values():
+            resolve_credentials(host)
+    logguard.protect_nornir(nr)  # its secrets out of every log record
+    return nr
+
+
+def _nornir_paths(path: Path, data: dict[str, Any]) -> dict[str, Any]:
+    """Nornir's own file settings (``logging.log_file``, ``ssh.config_file``) resolved against
+    the config file's folder, as overrides for InitNornir."""
+    overrides: dict[str, Any] = {}
+    for section, key in (("logging", "log_file"), ("ssh", "config_file")):
+        values = data.get(section)
+        value = values.get(key) if isinstance(values, dict) else None
+        if isinstance(value, str) and value:
+            overrides[section] = {key: str(resolve_against(path.parent, value))}
+    return overrides
 
 
 def _check_element(file: Path, label: str, element: dict[Any, Any]) -> None:

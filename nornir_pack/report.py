@@ -14,7 +14,13 @@ from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .compliance import ComplianceReport
-from .exceptions import DeviceUnreachable, LibraryError, NornirPackError, RollbackFailed
+from .exceptions import (
+    DeviceUnreachable,
+    Interrupted,
+    LibraryError,
+    NornirPackError,
+    RollbackFailed,
+)
 from .redaction import Redactor
 
 if TYPE_CHECKING:
@@ -24,8 +30,17 @@ STATUS_OK, STATUS_CHANGED, STATUS_FAILED = "ok", "changed", "failed"
 STATUS_NONCOMPLIANT, STATUS_SKIPPED = "non-compliant", "skipped"
 # A change failed and so did its rollback: the device is in an unknown state.
 STATUS_ROLLBACK_FAILED = "rollback-failed"
+# Ctrl-C came before the host's task started: nothing was done on it.
+STATUS_INTERRUPTED = "interrupted"
 # Worst first: a host's status is the worst of its steps'.
-SEVERITY = (STATUS_ROLLBACK_FAILED, STATUS_FAILED, STATUS_NONCOMPLIANT, STATUS_CHANGED, STATUS_OK)
+SEVERITY = (
+    STATUS_ROLLBACK_FAILED,
+    STATUS_FAILED,
+    STATUS_NONCOMPLIANT,
+    STATUS_INTERRUPTED,
+    STATUS_CHANGED,
+    STATUS_OK,
+)
 BAD_STATUSES = frozenset({STATUS_ROLLBACK_FAILED, STATUS_FAILED, STATUS_NONCOMPLIANT})
 
 # JUnit's two kinds of bad outcome: the device said no (a refused change, a failed check, a
@@ -41,7 +56,7 @@ class Case:
     status: str
     message: str = ""
     details: str = ""
-    kind: str = ""  # KIND_FAILURE or KIND_ERROR when the status is bad
+    kind: str = ""  # KIND_FAILURE or KIND_ERROR when the status is bad; "skipped" when not run
 
 
 @dataclass(frozen=True)
@@ -224,6 +239,8 @@ def failure_class(exception: BaseException | None) -> tuple[str, str]:
     """
     if isinstance(exception, RollbackFailed):
         return STATUS_ROLLBACK_FAILED, KIND_ERROR
+    if isinstance(exception, Interrupted):
+        return STATUS_INTERRUPTED, STATUS_SKIPPED
     if isinstance(exception, (DeviceUnreachable, LibraryError)):
         return STATUS_FAILED, KIND_ERROR
     if exception is None or isinstance(exception, NornirPackError):
@@ -310,7 +327,7 @@ def to_junit(report: RunReport) -> str:
         tests=str(len(cases)),
         failures=str(sum(case.kind != KIND_ERROR for case in bad)),
         errors=str(sum(case.kind == KIND_ERROR for case in bad)),
-        skipped=str(sum(c.status == STATUS_SKIPPED for _, c in cases)),
+        skipped=str(sum(c.kind == STATUS_SKIPPED for _, c in cases)),
         time=f"{report.duration:.3f}",
     )
     if report.stopped:
@@ -323,7 +340,9 @@ def to_junit(report: RunReport) -> str:
         element = ET.SubElement(
             suite, "testcase", classname=f"{report.runbook}.{host.name}", name=case.name
         )
-        if case.status in BAD_STATUSES:
+        if case.kind == STATUS_SKIPPED:
+            ET.SubElement(element, "skipped", message=case.message)
+        elif case.status in BAD_STATUSES:
             outcome = ET.SubElement(
                 element,
                 KIND_ERROR if case.kind == KIND_ERROR else KIND_FAILURE,

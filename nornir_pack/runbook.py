@@ -25,7 +25,6 @@ import yaml
 from nornir.core import Nornir
 from nornir.core.filter import F
 from nornir.core.task import AggregatedResult, MultiResult
-from nornir.plugins.runners import ThreadedRunner
 from rich.console import Console
 from rich.table import Table
 
@@ -36,6 +35,7 @@ from .lab import Lab
 from .lab.server import state_dir_for
 from .platforms import canonical_platform
 from .preflight import accepts, check_run
+from .project import find_runbook, is_builtin
 from .redaction import Redactor
 from .report import (
     EXIT_CRASHED,
@@ -53,10 +53,13 @@ from .report import (
     to_markdown,
 )
 from .runner import RunWatcher
+from .runners import PackRunner
 
 ENTRY = "run"
 DIFF_LINES_SHOWN = 40
-RUNBOOK_DIR = "runbooks"
+SUMMARY_ROWS = 50  # beyond this many hosts, the summary table lists only those needing attention
+DIFFS_SHOWN = 20  # beyond this many diffs, the terminal shows none (the reports keep them)
+QUIET_STATUSES = frozenset({"ok", "changed"})
 CRASH_LOG = "nornir-pack.log"
 
 
@@ -69,6 +72,8 @@ class RunOptions:
     filters: Sequence[str] = ()
     hosts: Sequence[str] = ()
     workers: int | None = None
+    max_logins: int | None = None
+    timeout: float | None = None
     commit: bool = False
     json: Path | None = None
     junit: Path | None = None
@@ -77,35 +82,17 @@ class RunOptions:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def find_runbook(name: str, config: Path) -> Path:
-    """A runbook by path, or by name in ``runbooks/`` beside the config file (or here)."""
-    candidate = Path(name)
-    if candidate.suffix == ".py":
-        if candidate.is_file():
-            return candidate
-        raise UsageError(f"runbook file {candidate} not found: check the path")
-    folders = [config.parent / RUNBOOK_DIR, Path(RUNBOOK_DIR)]
-    for folder in folders:
-        path = folder / f"{name}.py"
-        if path.is_file():
-            return path
-    known = sorted(
-        {p.stem for folder in folders if folder.is_dir() for p in folder.glob("*.py")}
-        - {"__init__"}
-    )
-    choices = ", ".join(known) or f"none found in {folders[0]}"
-    raise UsageError(f"unknown runbook '{name}': use one of {choices}, or a path to a .py file")
-
-
 def load_runbook(path: Path) -> Callable[..., AggregatedResult]:
-    """Import a runbook module from its file and return its entry function."""
-    spec = importlib.util.spec_from_file_location(f"nornir_pack_runbook_{path.stem}", path)
-    if spec is None or spec.loader is None:
-        raise UsageError(f"{path}: cannot be imported as a Python module")
-    module: ModuleType = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
+    """Import a runbook module from its file and return its entry function (a built-in one
+    as ``nornir_pack.runbooks.NAME``, so it is the same module a team's code imports)."""
+    module: ModuleType
     try:
-        spec.loader.exec_module(module)
+        if is_builtin(path):
+            module = importlib.import_module(f"nornir_pack.runbooks.{path.stem}")
+        else:
+            module = _import_file(path)
+    except UsageError:
+        raise
     except Exception as exc:
         raise RunbookCrashed(crash_line(exc, path, crash_log(path), Redactor())) from None
     entry = getattr(module, ENTRY, None)
@@ -115,6 +102,16 @@ def load_runbook(path: Path) -> Callable[..., AggregatedResult]:
             f"define def {ENTRY}(nr, *, plugin=None, commit=False)"
         )
     return entry  # type: ignore[no-any-return]
+
+
+def _import_file(path: Path) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(f"nornir_pack_runbook_{path.stem}", path)
+    if spec is None or spec.loader is None:
+        raise UsageError(f"{path}: cannot be imported as a Python module")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
 
 
 def select_hosts(nr: Nornir, filters: Sequence[str], hosts: Sequence[str], source: str) -> Nornir:
@@ -210,7 +207,7 @@ def prepare(name: str, options: RunOptions) -> tuple[Path, Callable[..., Any], N
     pre-flight check passed: nothing here logs in to a device."""
     if options.plugin is not None and options.plugin not in PLUGINS:
         raise UsageError(f"unknown plugin '{options.plugin}': use one of {', '.join(PLUGINS)}")
-    path = find_runbook(name, options.config)
+    path = find_runbook(name, options.config).path
     entry = load_runbook(path)
     nr = load_nornir(options.config)
     nr = select_hosts(nr, options.filters, options.hosts, str(options.config))
@@ -222,11 +219,30 @@ def prepare(name: str, options: RunOptions) -> tuple[Path, Callable[..., Any], N
     except Exception as exc:  # the runbook's own preflight hook broke: a crash, not bad input
         log = crash_log(options.config)
         raise RunbookCrashed(crash_line(exc, path, log, Redactor.from_nornir(nr))) from None
-    if options.workers is not None:
-        if options.workers < 1:
-            raise UsageError(f"--workers {options.workers}: use a positive number of workers")
-        nr = nr.with_runner(ThreadedRunner(num_workers=options.workers))
-    return path, entry, nr
+    return path, entry, with_runner_options(nr, options)
+
+
+def with_runner_options(nr: Nornir, options: RunOptions) -> Nornir:
+    """``--workers``, ``--max-logins`` and ``--timeout`` over the config's runner options;
+    they are options of nornir-pack's runner, which they select."""
+    given = {
+        "num_workers": ("--workers", options.workers),
+        "max_logins": ("--max-logins", options.max_logins),
+        "host_timeout": ("--timeout", options.timeout),
+    }
+    overrides = {key: value for key, (_, value) in given.items() if value is not None}
+    if not overrides:
+        return nr
+    base = dict(nr.config.runner.options) if nr.config.runner.plugin == "nornir_pack" else {}
+    try:
+        return nr.with_runner(PackRunner(**{**base, **overrides}))
+    except UsageError as exc:
+        flag = next(
+            (f for key, (f, value) in given.items() if value is not None and key in str(exc)), None
+        )
+        if flag is None:
+            raise UsageError(f"{options.config}: {exc}") from None
+        raise UsageError(f"{flag}: {str(exc).split(': ', 1)[1]}") from None
 
 
 def _call(
@@ -290,16 +306,28 @@ STATUS_STYLES = {
     "failed": "red",
     "non-compliant": "red",
     "rollback-failed": "bold red",
+    "interrupted": "magenta",
 }
 
 
 def print_summary(report: RunReport, console: Console) -> None:
     """The summary table (first line of each message), each failed step's whole message,
-    each diff (shortened), and a closing line with the count of each status."""
-    table = Table(title=f"{report.runbook}{' (dry run)' if report.dry_run else ''}")
+    each diff (shortened), and a closing line with the count of each status.
+
+    Past ``SUMMARY_ROWS`` hosts the table lists only the hosts that need attention (failed,
+    not compliant, interrupted) and past ``DIFFS_SHOWN`` diffs none is printed: a thousand
+    rows and diffs scroll away in a terminal and cost seconds to draw; the JSON and
+    Markdown reports keep everything.
+    """
+    many = len(report.hosts) > SUMMARY_ROWS
+    rows = [h for h in report.hosts if not many or h.status not in QUIET_STATUSES]
+    title = f"{report.runbook}{' (dry run)' if report.dry_run else ''}"
+    if many:
+        title += f": the {len(rows)} of {len(report.hosts)} hosts that need attention"
+    table = Table(title=title)
     for column in ("host", "status", "changed", "duration", "message"):
         table.add_column(column, overflow="fold")
-    for host in report.hosts:
+    for host in rows:
         table.add_row(
             host.name,
             _styled(host.status),
@@ -308,15 +336,20 @@ def print_summary(report: RunReport, console: Console) -> None:
             first_line(host.message),
             end_section=False,
         )
-    console.print(table)
-    for host in report.hosts:
+    if rows:
+        console.print(table)
+    for host in rows:
         for step in host.steps:
             if step.status in (STATUS_FAILED, STATUS_ROLLBACK_FAILED) and "\n" in step.message:
                 console.print(f"{host.name}: {step.name} {step.status}", markup=False, style="bold")
                 console.print(step.message, markup=False, highlight=False)
-            if step.diff:
-                console.print(f"{host.name}: {step.name} diff", markup=False, style="bold")
-                console.print(_shortened(step.diff), markup=False, highlight=False)
+    diffs = [(host, step) for host in report.hosts for step in host.steps if step.diff]
+    if len(diffs) > DIFFS_SHOWN:
+        console.print(f"{len(diffs)} diffs: see them whole with --json or --markdown")
+        diffs = []
+    for host, step in diffs:
+        console.print(f"{host.name}: {step.name} diff", markup=False, style="bold")
+        console.print(_shortened(step.diff), markup=False, highlight=False)
     counts = ", ".join(f"{n} {_styled(s)}" for s, n in sorted(report.counts().items()))
     console.print(f"{len(report.hosts)} hosts: {counts or 'none finished'}")
 

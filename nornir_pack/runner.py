@@ -1,27 +1,32 @@
 """Watching a run: per-host timing and live progress, as a Nornir processor.
 
 A runbook may call ``nr.run`` several times (render, then deploy); the processor adds up each
-host's time across those calls and shows one line per host. On a terminal it draws a rich
-progress bar with each host's status; elsewhere (CI logs) it prints one plain line per host as
-it finishes, which reads well in a log file.
+host's time across those calls. On a terminal it draws one live panel: hosts done of the total,
+the count of each outcome, the rate and an ETA, the slowest hosts in flight and the last failed
+ones. Every event costs O(1); the panel is drawn by rich's own refresh (a few times a second)
+from counters, never as a table of every host, so a thousand hosts cost what ten do. Elsewhere
+(CI logs) it prints one plain line per host as it finishes, which reads well in a log file.
 """
 
 from __future__ import annotations
 
 import threading
 import time
+from collections import Counter, deque
 from typing import IO, TYPE_CHECKING
 
-from rich.console import Console, Group
+from rich.console import Console, Group, RenderableType
 from rich.live import Live
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
+from rich.text import Text
 
 from .report import host_status
 
 if TYPE_CHECKING:
     from nornir.core.inventory import Host
     from nornir.core.task import AggregatedResult, MultiResult, Task
+
+SHOWN = 3  # slowest in-flight hosts and last failed hosts shown in the live panel
+BAD = frozenset({"failed", "rollback-failed", "non-compliant"})
 
 
 class RunWatcher:
@@ -31,61 +36,53 @@ class RunWatcher:
         self.console = Console(file=stream, highlight=False, soft_wrap=True)
         self.live = self.console.is_terminal if live is None else live
         self.durations: dict[str, float] = {}
-        self.status: dict[str, str] = {}
         # each host's last finished top-level task: what a report shows of a run that stopped
         self.finished: dict[str, MultiResult] = {}
-        self._started: dict[tuple[str, str], float] = {}
         self._lock = threading.Lock()
+        self._started: dict[str, float] = {}  # hosts in flight -> when they started
+        self._outcomes: Counter[str] = Counter()
+        self._failed: deque[str] = deque(maxlen=SHOWN)
         self._task_name = ""
+        self._total = 0
+        self._done = 0
+        self._task_began = time.monotonic()
         self._display: Live | None = None
-        self._bar = Progress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=self.console,
-        )
-        self._bar_task = self._bar.add_task("hosts", total=0)
 
     # -- Nornir processor protocol
     def task_started(self, task: Task) -> None:
         with self._lock:
             self._task_name = task.name
-            for name in task.nornir.inventory.hosts:
-                self.status[name] = "waiting"
-            self._bar.reset(
-                self._bar_task, total=len(task.nornir.inventory.hosts), description=task.name
-            )
+            self._total = len(task.nornir.inventory.hosts)
+            self._done = 0
+            self._outcomes.clear()
+            self._task_began = time.monotonic()
         if self.live and self._display is None:
-            self._display = Live(self._view(), console=self.console, refresh_per_second=8)
+            self._display = Live(_Panel(self), console=self.console, refresh_per_second=4)
             self._display.start()
 
     def task_completed(self, task: Task, result: AggregatedResult) -> None:
-        self._refresh()
+        return None
 
     def task_instance_started(self, task: Task, host: Host) -> None:
         with self._lock:
-            self._started[(task.name, host.name)] = time.monotonic()
-            self.status[host.name] = f"{task.name}…"
-        self._refresh()
+            self._started[host.name] = time.monotonic()
 
     def task_instance_completed(self, task: Task, host: Host, result: MultiResult) -> None:
+        outcome = host_status(result)
         with self._lock:
-            started = self._started.pop((task.name, host.name), time.monotonic())
+            started = self._started.pop(host.name, time.monotonic())
             elapsed = time.monotonic() - started
             self.durations[host.name] = self.durations.get(host.name, 0.0) + elapsed
             self.finished[host.name] = result
-            outcome = host_status(result)
-            self.status[host.name] = f"{task.name}: {outcome}"
-            self._bar.advance(self._bar_task)
+            self._done += 1
+            self._outcomes[outcome] += 1
+            if outcome in BAD:
+                self._failed.append(host.name)
         if not self.live:
             self.console.print(f"{host.name}: {task.name} {outcome} ({elapsed:.1f} s)")
-        self._refresh()
 
     def subtask_instance_started(self, task: Task, host: Host) -> None:
-        with self._lock:
-            self.status[host.name] = f"{task.name}…"
-        self._refresh()
+        return None
 
     def subtask_instance_completed(self, task: Task, host: Host, result: MultiResult) -> None:
         return None
@@ -93,22 +90,37 @@ class RunWatcher:
     # -- display
     def close(self) -> None:
         if self._display is not None:
-            self._display.update(self._view())
             self._display.stop()
             self._display = None
 
-    def _refresh(self) -> None:
-        if self._display is not None:
-            self._display.update(self._view())
-
-    def _view(self) -> Group:
-        return Group(self._bar.get_renderable(), self._table())
-
-    def _table(self) -> Table:
+    def view(self) -> RenderableType:
+        """The live panel, from counters (drawn a few times a second, not per event)."""
         with self._lock:
-            table = Table()
-            table.add_column("host")
-            table.add_column("status")
-            for name, status in sorted(self.status.items()):
-                table.add_row(name, status)
-        return table
+            now = time.monotonic()
+            done, total, name = self._done, self._total, self._task_name
+            outcomes = ", ".join(f"{n} {s}" for s, n in sorted(self._outcomes.items()))
+            elapsed = now - self._task_began
+            slowest = sorted(self._started.items(), key=lambda item: item[1])[:SHOWN]
+            failed = list(self._failed)
+        rate = done / elapsed if elapsed > 0 else 0.0
+        eta = f", about {(total - done) / rate:.0f} s left" if rate and done < total else ""
+        lines = [
+            Text(f"{name}: {done}/{total} hosts ({outcomes or 'none done yet'})"),
+            Text(f"{rate:.1f} hosts/s, {elapsed:.0f} s{eta}", style="dim"),
+        ]
+        if slowest:
+            hosts = ", ".join(f"{host} {now - began:.0f} s" for host, began in slowest)
+            lines.append(Text(f"slowest in flight: {hosts}", style="dim"))
+        if failed:
+            lines.append(Text(f"last failed: {', '.join(failed)}", style="red"))
+        return Group(*lines)
+
+
+class _Panel:
+    """Renders the watcher's current view whenever rich refreshes the live display."""
+
+    def __init__(self, watcher: RunWatcher) -> None:
+        self.watcher = watcher
+
+    def __rich__(self) -> RenderableType:
+        return self.watcher.view()

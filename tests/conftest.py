@@ -13,6 +13,7 @@ import pytest
 import yaml
 
 from nornir_pack.lab import Device, Lab
+from nornir_pack.paths import BUILTIN_RULES, BUILTIN_TEMPLATES
 
 REPO = Path(__file__).resolve().parents[1]
 PASSWORD = "lab-password"
@@ -51,12 +52,20 @@ def free_port() -> int:
 
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
-    """A copy of the repository's config, inventory and runbooks, on free ports."""
-    shutil.copy(REPO / "config.yaml", tmp_path / "config.yaml")
+    """A team's project: the repository's config, inventory and example runbooks on free
+    ports, with templates and rules of its own (copies of the built-ins) in runbooks/, named
+    by config.yaml's template_dir and rules."""
     shutil.copytree(REPO / "inventory", tmp_path / "inventory")
     shutil.copytree(
         REPO / "runbooks", tmp_path / "runbooks", ignore=shutil.ignore_patterns("__pycache__")
     )
+    shutil.copytree(BUILTIN_TEMPLATES, tmp_path / "runbooks" / "templates")
+    shutil.copy(BUILTIN_RULES, tmp_path / "runbooks" / "compliance.yaml")
+    config = yaml.safe_load((REPO / "config.yaml").read_text())
+    config["user_defined"]["nornir_pack"].update(
+        template_dir="runbooks/templates", rules="runbooks/compliance.yaml"
+    )
+    (tmp_path / "config.yaml").write_text(yaml.safe_dump(config))
     hosts_file = tmp_path / "inventory" / "hosts.yaml"
     hosts = yaml.safe_load(hosts_file.read_text())
     for host in hosts.values():

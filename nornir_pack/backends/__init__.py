@@ -27,6 +27,7 @@ from ..exceptions import (
     UsageError,
     WrongDevice,
 )
+from ..logins import login, mark_step
 from ..platforms import host_platform, host_plugin_platform
 from ..redaction import Redactor
 
@@ -198,6 +199,16 @@ def check_identity(host: Host, plugin: str, reported: str) -> None:
 
 
 # ------------------------------------------------------------------ connections
+# The Nornir connection each plugin's backend opens, where it is not the plugin's own: scrapli
+# runs every host on one event loop (backends/aio.py), configured by the host's scrapli options.
+CONNECTIONS: Mapping[str, str] = {"scrapli": "nornir_pack_scrapli"}
+
+
+def connection_name(plugin: str) -> str:
+    """The name of the Nornir connection that ``plugin``'s backend opens on a host."""
+    return CONNECTIONS.get(plugin, plugin)
+
+
 def open_connection(host: Host, config: Config, plugin: str) -> Any:
     """The host's open connection for ``plugin``, opened through Nornir with the right platform.
 
@@ -207,16 +218,33 @@ def open_connection(host: Host, config: Config, plugin: str) -> Any:
     inherits it, and nornir_napalm writes the host's port into it (the next host would reach
     this host's device).
     """
-    if plugin not in host.connections:
-        ensure_registered(plugin)
-        extras = host.get_connection_parameters(plugin).extras
-        host.open_connection(
-            plugin,
-            config,
-            platform=host_plugin_platform(host, plugin),
-            extras=copy.deepcopy(extras) if extras else {},
-        )
-    return host.connections[plugin].connection
+    name = connection_name(plugin)
+    if name not in host.connections:
+        ensure_registered(name)
+        options = host.get_connection_parameters(plugin)
+        platform = host_plugin_platform(host, plugin)
+
+        def connect() -> Any:
+            return host.open_connection(
+                name,
+                config,
+                hostname=options.hostname,
+                username=options.username,
+                password=options.password,
+                port=options.port,
+                platform=platform,
+                extras=copy.deepcopy(options.extras) if options.extras else {},
+            )
+
+        login(host.name, connect)  # within the run's login cap, with its retries
+        after_login = getattr(host.connections[name].connection, "after_login", None)
+        if after_login is not None:
+            try:
+                after_login()
+            except Exception:
+                drop_connection(host, plugin)  # half-open: never reuse it
+                raise
+    return host.connections[name].connection
 
 
 def ensure_registered(plugin: str) -> None:
@@ -231,7 +259,7 @@ def ensure_registered(plugin: str) -> None:
 
 def drop_connection(host: Host, plugin: str) -> None:
     """Close and forget the host's connection for ``plugin``; a broken close is ignored."""
-    connection = host.connections.pop(plugin, None)
+    connection = host.connections.pop(connection_name(plugin), None)
     if connection is None:
         return
     try:
@@ -277,6 +305,7 @@ def library_error_class(exc: BaseException) -> type[DeviceError]:
 def device_errors(host: Host, plugin: str, action: str) -> Iterator[None]:
     """Turn any library exception into a DeviceError (unreachable, refused or a library
     error) and drop the (suspect) connection."""
+    mark_step(host.name, f"{action} over {plugin}")
     try:
         yield
     except NornirPackError:
@@ -302,6 +331,9 @@ def describe(exc: BaseException, host: Host, limit: int = 400) -> str:
     if len(text) > limit:
         text = text[: limit - 3] + "..."
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+_HOSTNAME_LINE = re.compile(r"^hostname (\S+)", re.MULTILINE)
 
 
 # ------------------------------------------------------------------ CLI backends
@@ -361,6 +393,7 @@ class CliBackend:
                 f"use one of {', '.join(CLI_PLATFORMS)}"
             )
         self.cli = cli
+        self._unverified = False  # a fresh connection whose device is not checked yet
 
     # -- transport, per library
     def _send_command(self, command: str) -> str:
@@ -375,6 +408,7 @@ class CliBackend:
         with device_errors(self.host, self.plugin, "reading the running config"):
             text = self._send_command(self.cli.show_running)
         self._check_output(self.cli.show_running, text)
+        self._check_reached(text)
         return clean_config(text, self.platform)
 
     def diff(self, candidate: str, mode: Mode = "merge", running: str | None = None) -> str:
@@ -389,6 +423,7 @@ class CliBackend:
         require_converged(self.diff(candidate, mode), self.platform, "the change")
 
     def save(self) -> None:
+        self._check_reached()
         with device_errors(self.host, self.plugin, "saving the config"):
             output = self._send_command(self.cli.save)
         self._check_output(self.cli.save, output)
@@ -413,13 +448,29 @@ class CliBackend:
     # -- shared steps
     @property
     def connection(self) -> Any:
-        fresh = self.plugin not in self.host.connections
+        fresh = connection_name(self.plugin) not in self.host.connections
         connection = open_connection(self.host, self.config, self.plugin)
         if fresh and expected_hostname(self.host) is not None:
-            with device_errors(self.host, self.plugin, "reading the prompt"):
-                prompt = self._prompt(connection)
-            check_identity(self.host, self.plugin, prompt)
+            self._unverified = True  # checked before the first write, or by the first read
         return connection
+
+    def _check_reached(self, running: str | None = None) -> None:
+        """Fail unless the device reached is the host meant (see ``check_identity``).
+
+        A connection is checked once: by the ``hostname`` line of the first running config
+        it reads (no extra round trip; every flow reads before it writes), else by its prompt.
+        """
+        if not self._unverified:
+            return
+        self._unverified = False
+        match = _HOSTNAME_LINE.search(running or "")
+        if match is not None:
+            reported = match.group(1)
+        else:
+            connection = self.connection
+            with device_errors(self.host, self.plugin, "reading the prompt"):
+                reported = self._prompt(connection)
+        check_identity(self.host, self.plugin, reported)
 
     def _prompt(self, connection: Any) -> str:
         """The device's prompt, whose hostname ``check_identity`` compares."""
@@ -429,6 +480,7 @@ class CliBackend:
         lines = [line for line in commands.splitlines() if line.strip()]
         if not lines:
             return
+        self._check_reached()
         try:
             with device_errors(self.host, self.plugin, "pushing the config"):
                 self._send_config(lines)

@@ -37,6 +37,9 @@ class Knobs:
     # regexes; a command matching one drops the TCP connection before it is applied (a
     # session lost in the middle of a change, at a line of the test's choosing)
     drop_lines: tuple[str, ...] = ()
+    # the first N SSH connections are closed before the handshake, as sshd's MaxStartups or
+    # a busy line card does: a client that retries gets in on attempt N + 1
+    refuse_connections: int = 0
     # Real seconds in one device minute: IOS revert timers and EOS commit timers run on this
     # clock, so a test can watch a "1 minute" revert happen in a second.
     minute_seconds: float = 60.0
@@ -86,6 +89,11 @@ def _coerce(key: str, value: Any) -> Any:
         if not isinstance(value, bool):
             raise TypeError("reject_auth must be true or false")
         return value
+    if key == "refuse_connections":
+        count = int(value)
+        if count < 0:
+            raise ValueError("refuse_connections must be a count of connections >= 0")
+        return count
     if key in ("drop_after", "hang_after"):
         if value is None:
             return None
@@ -125,6 +133,7 @@ class Device:
     # Authentication attempts over SSH and eAPI, good or bad: lets a test prove that a run
     # stopped on bad input before it logged in anywhere.
     logins: int = 0
+    connections: int = 0  # SSH connections accepted (refused ones included)
 
     @classmethod
     def create(

@@ -18,10 +18,14 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import asyncssh
 
 from ..exceptions import LabConfigError
+
+# Feature modules register their commands, JSON views and exec handlers when imported: every
+# device served here has them, however the lab was imported.
+from . import archive, filesystem, scp, sessions, show, tclsh  # noqa: F401
 from .device import Device, Knobs
 from .eapi import EapiServer, serve_eapi
 from .platforms import PLATFORMS
-from .ssh import serve
+from .ssh import LoginGauge, serve
 
 if TYPE_CHECKING:
     from nornir.core import Nornir
@@ -58,6 +62,8 @@ class Lab:
         self._acceptors: dict[str, asyncssh.SSHAcceptor] = {}
         self._eapi: dict[str, EapiServer] = {}
         self._live: set[asyncssh.SSHServerConnection] = set()
+        # logins in progress across every device, and the most at once
+        self.logins = LoginGauge()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
 
@@ -201,7 +207,7 @@ class Lab:
     async def _serve(self, device: Device) -> None:
         address = self._addresses[device.name]
         try:
-            self._acceptors[device.name] = await serve(device, address, self._live)
+            self._acceptors[device.name] = await serve(device, address, self._live, self.logins)
         except OSError as exc:
             raise LabConfigError(
                 f"device '{device.name}': cannot listen on "

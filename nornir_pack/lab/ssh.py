@@ -27,21 +27,57 @@ EXEC_HANDLERS: dict[str, ExecHandler] = {}
 _CTRL_C, _CTRL_Z, _BACKSPACE, _DELETE = 0x03, 0x1A, 0x08, 0x7F
 
 
+class LoginGauge:
+    """Logins in progress across the lab (TCP accepted, authentication not yet done) and the
+    most seen at once: what an AAA server or sshd's MaxStartups would count."""
+
+    def __init__(self) -> None:
+        self.in_progress = 0
+        self.peak = 0
+
+    def begin(self) -> None:
+        self.in_progress += 1
+        self.peak = max(self.peak, self.in_progress)
+
+    def end(self) -> None:
+        self.in_progress -= 1
+
+
 class LabSSHServer(asyncssh.SSHServer):
     """Password authentication against the device's credentials, then CLI sessions."""
 
-    def __init__(self, device: Device, live: set[asyncssh.SSHServerConnection]) -> None:
+    def __init__(
+        self, device: Device, live: set[asyncssh.SSHServerConnection], gauge: LoginGauge
+    ) -> None:
         self.device = device
         self._live = live
+        self._gauge = gauge
+        self._logging_in = False
         self._conn: asyncssh.SSHServerConnection | None = None
 
     def connection_made(self, conn: asyncssh.SSHServerConnection) -> None:
         self._conn = conn
         self._live.add(conn)
+        device = self.device
+        device.connections += 1
+        if device.connections <= device.knobs.refuse_connections:
+            conn.abort()  # before the handshake, as a full MaxStartups does
+            return
+        self._logging_in = True
+        self._gauge.begin()
+
+    def auth_completed(self) -> None:
+        self._login_over()
 
     def connection_lost(self, exc: Exception | None) -> None:
+        self._login_over()
         if self._conn is not None:
             self._live.discard(self._conn)
+
+    def _login_over(self) -> None:
+        if self._logging_in:
+            self._logging_in = False
+            self._gauge.end()
 
     def begin_auth(self, username: str) -> bool:
         return True  # always ask: the first "none" attempt fails and password is offered
@@ -262,14 +298,19 @@ def lab_host_key() -> asyncssh.SSHKey:
 
 
 async def serve(
-    device: Device, address: str, live: set[asyncssh.SSHServerConnection]
+    device: Device,
+    address: str,
+    live: set[asyncssh.SSHServerConnection],
+    gauge: LoginGauge | None = None,
 ) -> asyncssh.SSHAcceptor:
     """Listen for SSH on the device's port (0 picks a free one and records it).
 
-    Open connections are kept in ``live`` so that the lab can close them when it stops.
+    Open connections are kept in ``live`` so that the lab can close them when it stops;
+    ``gauge`` counts logins in progress across the devices that share it.
     """
+    shared = gauge or LoginGauge()
     acceptor = await asyncssh.create_server(
-        lambda: LabSSHServer(device, live),
+        lambda: LabSSHServer(device, live, shared),
         address,
         device.port,
         server_host_keys=[lab_host_key()],

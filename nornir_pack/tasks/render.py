@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import jinja2
@@ -29,6 +30,20 @@ def template_name(host: Host, template: str | None = None) -> str:
     return f"{canonical_platform(host.platform)}.j2"
 
 
+@functools.lru_cache(maxsize=32)
+def template_environment(folder: str) -> jinja2.Environment:
+    """One Jinja2 environment per template folder for the process: each template is compiled
+    once, not once per host (jinja2 still reloads a template whose file changed)."""
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(folder),
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        autoescape=False,  # device configs, not HTML
+    )
+
+
 def render(host: Host, template_dir: str | Path, template: str | None = None) -> str:
     """The rendered config, or a UsageError naming the template, the problem and the fix.
 
@@ -37,14 +52,7 @@ def render(host: Host, template_dir: str | Path, template: str | None = None) ->
     name = template_name(host, template)
     folder = Path(template_dir)
     path = folder / name
-    environment = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(folder)),
-        undefined=jinja2.StrictUndefined,
-        keep_trailing_newline=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        autoescape=False,  # device configs, not HTML
-    )
+    environment = template_environment(str(folder.resolve()))
     try:
         return environment.get_template(name).render(
             **host.extended_data(), host=host, name=host.name, platform=host.platform

@@ -119,7 +119,7 @@ def test_each_runbook_runs_with_each_plugin(project: Path, runbook: str, plugin:
 
 def test_runbook_file_runs_directly_with_python(project: Path) -> None:
     result = subprocess.run(
-        [sys.executable, "runbooks/backup.py", "--lab", "--hosts", "r1"],
+        [sys.executable, "runbooks/backup_then_deploy.py", "--lab", "--hosts", "r1"],
         cwd=project,
         capture_output=True,
         text=True,

@@ -16,40 +16,12 @@ from typing import Any
 import pytest
 import yaml
 
-from nornir_pack.lab import PLATFORMS, Device, Lab
-from tests.conftest import PASSWORD, SECRET
+from nornir_pack.lab import Device
 from tests.integration.test_cli_run import nornir_pack
 
 _serial = itertools.count(1)
 
 Prepare = Callable[[Path], None]
-
-
-@pytest.fixture
-def served(project: Path, lab: Lab) -> list[Device]:
-    """A lab device for each host of the project, with the inventory's credentials and
-    hostname. The lab picks the ports (SSH, and eAPI for EOS) while it listens, and the
-    project's inventory is pointed at them, so no other process can take them in between."""
-    hosts_file = project / "inventory" / "hosts.yaml"
-    hosts = yaml.safe_load(hosts_file.read_text())
-    groups = yaml.safe_load((project / "inventory" / "groups.yaml").read_text())
-    devices = []
-    for name, host in hosts.items():
-        platform = host.get("platform") or groups[host["groups"][0]]["platform"]
-        device = lab.add_device(
-            f"preflight{next(_serial)}-{name}",
-            platform,
-            password=PASSWORD,
-            secret=SECRET,
-            config=PLATFORMS[platform].seed(name, 0),
-        )
-        host["port"] = device.port
-        napalm = host.get("connection_options", {}).get("napalm", {})
-        if "port" in napalm:
-            napalm["port"] = device.eapi_port
-        devices.append(device)
-    hosts_file.write_text(yaml.safe_dump(hosts))
-    return devices
 
 
 # ------------------------------------------------------------------ ways to break a project

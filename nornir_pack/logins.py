@@ -1,0 +1,101 @@
+"""How hosts log in during a run: a cap on logins in flight, retries, and where each host is.
+
+AAA servers and sshd's ``MaxStartups`` drop bursts of logins, so the runner caps how many
+logins are in progress at once and retries a connection that failed for a transient reason
+(never a refused password: retrying that only locks the account). The runner sets the policy
+for the length of a run; the backends log in through ``login`` and say what each host is doing
+through ``mark_step``, which is what a host that runs out of time is reported as doing.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, nullcontext
+from dataclasses import dataclass
+from typing import TypeVar
+
+T = TypeVar("T")
+
+# A library exception whose class (or a base class) has one of these names is a refused login.
+_AUTH_NAMES = re.compile(r"Auth")
+
+
+@dataclass(frozen=True)
+class LoginPolicy:
+    """``max_logins``: logins in progress at once (None: no cap); ``connect_retries``: further
+    attempts after a failed connection; ``backoff``: seconds before the first retry, doubled
+    for each next one, with jitter so that retries of many hosts do not arrive together."""
+
+    max_logins: int | None = None
+    connect_retries: int = 0
+    backoff: float = 0.5
+
+
+class _Current:
+    """The policy in force and its gate: one run at a time per process sets them."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.policy = LoginPolicy()
+        self.gate: threading.BoundedSemaphore | None = None
+        self.steps: dict[str, str] = {}
+
+
+_current = _Current()
+
+
+@contextmanager
+def login_policy(policy: LoginPolicy) -> Iterator[None]:
+    """Apply ``policy`` to every login until the block ends (the runner's run)."""
+    with _current.lock:
+        previous = (_current.policy, _current.gate)
+        _current.policy = policy
+        _current.gate = threading.BoundedSemaphore(policy.max_logins) if policy.max_logins else None
+    try:
+        yield
+    finally:
+        with _current.lock:
+            _current.policy, _current.gate = previous
+
+
+def is_auth_failure(exc: BaseException) -> bool:
+    """Whether ``exc`` says the credentials were refused (never worth a retry)."""
+    return any(_AUTH_NAMES.search(cls.__name__) for cls in type(exc).__mro__)
+
+
+def login(host: str, connect: Callable[[], T]) -> T:
+    """Run ``connect`` within the login cap, retrying transient failures with backoff."""
+    policy, gate = _current.policy, _current.gate
+    doing = step_of(host)  # what the login is for: the host goes back to it once logged in
+    attempt = 0
+    while True:
+        mark_step(host, "logging in" if attempt == 0 else f"logging in (retry {attempt})")
+        try:
+            with gate if gate is not None else nullcontext():
+                connection = connect()
+            mark_step(host, doing)
+            return connection
+        except Exception as exc:
+            if attempt >= policy.connect_retries or is_auth_failure(exc):
+                raise
+        delay = policy.backoff * (2**attempt) * random.uniform(0.5, 1.5)
+        attempt += 1
+        time.sleep(delay)
+
+
+def mark_step(host: str, step: str) -> None:
+    """Record what ``host`` is doing now, for a timeout message."""
+    _current.steps[host] = step
+
+
+def step_of(host: str) -> str:
+    """What ``host`` was last doing (``starting`` before its first step)."""
+    return _current.steps.get(host, "starting")
+
+
+def forget(host: str) -> None:
+    _current.steps.pop(host, None)

@@ -1,0 +1,291 @@
+"""nornir-pack's Nornir runner: throttled logins, retries, a deadline per host, safe Ctrl-C.
+
+Nornir's ThreadedRunner starts every host at once and waits for each forever. At hundreds of
+devices that means bursts of logins that AAA servers and sshd's ``MaxStartups`` drop, and one
+hung device holding the whole run. This runner (plugin name ``nornir_pack``, the default of a
+config that names no runner) keeps Nornir's contract, ``run(task, hosts) -> AggregatedResult``,
+and adds:
+
+- ``max_logins``: logins in progress at once; ``connect_retries`` with exponential backoff and
+  jitter (a refused password is never retried) — see ``nornir_pack.logins``;
+- ``host_timeout``: a host that has not finished this many seconds after it started fails,
+  saying which step it was in, its connections are closed, and the run moves on;
+- ``task_timeout``: the whole ``nr.run`` ends by then, every unfinished host failed;
+- Ctrl-C or SIGTERM: hosts not started yet are not started (reported ``interrupted``, nothing
+  done on them); hosts in flight finish what they were doing (a change is committed, verified
+  and saved, or rolled back), then the interrupt goes on to the command, which writes the
+  reports; a second Ctrl-C aborts at once, naming the hosts that may be mid-change.
+
+Workers are daemon threads, so a device that never answers cannot keep the process alive.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import resource
+import signal
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from types import FrameType
+from typing import TYPE_CHECKING
+
+from nornir.core.task import AggregatedResult, MultiResult, Result
+
+from ..exceptions import DeviceUnreachable, Interrupted, UsageError
+from ..logins import LoginPolicy, forget, login_policy, step_of
+
+if TYPE_CHECKING:
+    from nornir.core.inventory import Host
+    from nornir.core.task import Task
+
+log = logging.getLogger("nornir_pack")
+
+# File descriptors a host may hold during a run: its connection (a socket, and a pipe or two
+# for OpenSSH-based transports) plus, with ``--lab``, the device's listeners and server side.
+FILES_PER_HOST = 6
+FILES_SPARE = 256
+_WAKE = ("", None)  # put on the done queue to wake the collecting thread
+
+
+@dataclass(frozen=True)
+class RunnerOptions:
+    """The runner's options, as config.yaml's ``runner.options`` or the command line set them."""
+
+    num_workers: int = 100
+    max_logins: int | None = 20
+    connect_retries: int = 2
+    retry_backoff: float = 0.5
+    host_timeout: float | None = 30.0
+    task_timeout: float | None = None
+
+    def __post_init__(self) -> None:
+        checks = (
+            ("num_workers", self.num_workers, 1),
+            ("max_logins", self.max_logins, 1),
+            ("connect_retries", self.connect_retries, 0),
+            ("retry_backoff", self.retry_backoff, 0),
+            ("host_timeout", self.host_timeout, 0),
+            ("task_timeout", self.task_timeout, 0),
+        )
+        for name, value, least in checks:
+            if value is None and name in ("max_logins", "host_timeout", "task_timeout"):
+                continue
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or value < least:
+                raise UsageError(
+                    f"runner option {name} is {value!r}: use a number of at least {least}"
+                    + (" (or null for none)" if name != "num_workers" else "")
+                )
+
+
+class PackRunner:
+    """The ``nornir_pack`` runner plugin (see the module docstring)."""
+
+    def __init__(
+        self,
+        *,
+        num_workers: int = 100,
+        max_logins: int | None = 20,
+        connect_retries: int = 2,
+        retry_backoff: float = 0.5,
+        host_timeout: float | None = 30.0,
+        task_timeout: float | None = None,
+    ) -> None:
+        self.options = RunnerOptions(
+            num_workers, max_logins, connect_retries, retry_backoff, host_timeout, task_timeout
+        )
+
+    def run(self, task: Task, hosts: list[Host]) -> AggregatedResult:
+        options = self.options
+        ensure_open_files(len(hosts) * FILES_PER_HOST + FILES_SPARE)
+        policy = LoginPolicy(options.max_logins, options.connect_retries, options.retry_backoff)
+        with login_policy(policy):
+            return _Run(task, hosts, options).wait()
+
+
+class _Run:
+    """One ``nr.run``: worker threads take hosts from a queue; the caller's thread collects
+    results, enforces the deadlines and takes the Ctrl-C."""
+
+    def __init__(self, task: Task, hosts: list[Host], options: RunnerOptions) -> None:
+        self.task = task
+        self.options = options
+        self.remaining = {host.name: host for host in hosts}
+        self.started: dict[str, float] = {}
+        self.todo: queue.SimpleQueue[Host] = queue.SimpleQueue()
+        self.done: queue.SimpleQueue[tuple[str, MultiResult | None]] = queue.SimpleQueue()
+        self.stop = threading.Event()
+        self.interrupts = 0
+        self.result = AggregatedResult(task.name)
+        for host in hosts:
+            self.todo.put(host)
+        for number in range(min(options.num_workers, len(hosts))):
+            threading.Thread(target=self._work, name=f"nornir-pack-{number}", daemon=True).start()
+        self.ends = (
+            time.monotonic() + options.task_timeout if options.task_timeout is not None else None
+        )
+
+    def _work(self) -> None:
+        while True:
+            try:
+                host = self.todo.get_nowait()
+            except queue.Empty:
+                return
+            if self.stop.is_set():
+                self.done.put((host.name, None))  # never started
+                continue
+            self.started[host.name] = time.monotonic()
+            try:
+                outcome: MultiResult | None = self.task.copy().start(host)
+            except BaseException as exc:  # Task.start catches Exception; this is the rest
+                outcome = self._failed(host, DeviceUnreachable(f"the host's task stopped: {exc!r}"))
+            finally:
+                forget(host.name)
+            self.done.put((host.name, outcome))
+
+    def wait(self) -> AggregatedResult:
+        with self._ctrl_c():
+            while self.remaining:
+                try:
+                    name, outcome = self.done.get(timeout=self._wait_for())
+                except queue.Empty:
+                    self._expire()
+                    continue
+                self._collect(name, outcome)
+        if self.interrupts:
+            raise KeyboardInterrupt
+        return self.result
+
+    @contextmanager
+    def _ctrl_c(self) -> Iterator[None]:
+        """The first Ctrl-C (or SIGTERM) stops starting hosts and lets those in flight finish;
+        a second Ctrl-C aborts at once, naming the hosts that may be mid-change. A handler,
+        not KeyboardInterrupt: an exception raised inside the queue's wait could lose a
+        finished host's result."""
+        if threading.current_thread() is not threading.main_thread():
+            yield
+            return
+
+        def interrupt(signum: int, frame: FrameType | None) -> None:
+            self.interrupts += 1
+            self.stop.set()
+            in_flight = sorted(name for name in self.remaining if name in self.started)
+            if self.interrupts > 1 and signum == signal.SIGINT:
+                print(
+                    "aborted: these hosts may be mid-change, check them: "
+                    + (", ".join(in_flight) or "none"),
+                    file=sys.stderr,
+                    flush=True,
+                )
+                raise KeyboardInterrupt
+            print(
+                f"interrupted: starting no more hosts; {len(in_flight)} in flight finish what "
+                "they are doing (Ctrl-C again to abort at once)",
+                file=sys.stderr,
+                flush=True,
+            )
+            self.done.put(_WAKE)  # SimpleQueue.put is safe in a signal handler
+
+        previous = {sig: signal.signal(sig, interrupt) for sig in (signal.SIGINT, signal.SIGTERM)}
+        try:
+            yield
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+
+    def _collect(self, name: str, outcome: MultiResult | None) -> None:
+        host = self.remaining.pop(name, None)
+        if host is None:
+            return  # a wake-up, or a host already failed by its deadline
+        if outcome is None:
+            outcome = self._failed(
+                host, Interrupted("interrupted before it started: nothing was done on it")
+            )
+        self.result[name] = outcome
+
+    def _wait_for(self) -> float:
+        """Seconds until the next deadline (a running host's, or the task's)."""
+        now = time.monotonic()
+        limit = self.options.host_timeout
+        deadlines = [] if self.ends is None else [self.ends]
+        if limit is not None:
+            deadlines.append(now + limit)  # a host that starts now cannot expire sooner
+            deadlines += [
+                self.started[name] + limit for name in self.remaining if name in self.started
+            ]
+        return max(0.0, min(deadlines) - now) if deadlines else 3600.0
+
+    def _expire(self) -> None:
+        now = time.monotonic()
+        limit = self.options.host_timeout
+        for name, host in list(self.remaining.items()):
+            started = self.started.get(name)
+            if self.ends is not None and now >= self.ends:
+                reason = (
+                    f"task timeout: the task did not end within {self.options.task_timeout:g} s"
+                )
+                where = f" (the host was {step_of(name)})" if started is not None else ""
+                error = DeviceUnreachable(reason + where)
+            elif started is not None and limit is not None and now >= started + limit:
+                error = DeviceUnreachable(
+                    f"host timeout: not finished {limit:g} s after it started, while "
+                    f"{step_of(name)}; its connections were closed (raise host_timeout if the "
+                    "device is only slow)"
+                )
+            else:
+                continue
+            del self.remaining[name]
+            if started is None:
+                self.stop.set()  # the task is over: start no more hosts
+            self.result[name] = self._failed(host, error)
+            _abandon(host)
+
+    def _failed(self, host: Host, error: Exception) -> MultiResult:
+        """A host's failed result, shown to the processors as if its task had ended."""
+        task = self.task.copy()
+        task.host = host
+        failed = Result(host=host, failed=True, result=str(error), exception=error, name=task.name)
+        multi = MultiResult(task.name)
+        multi.append(failed)
+        task.processors.task_instance_completed(task, host, multi)
+        return multi
+
+
+def _abandon(host: Host) -> None:
+    """Close a timed-out host's connections from a side thread: closing the socket is what
+    wakes its worker, and a close that blocks on a dead device must not block the run."""
+
+    def close() -> None:
+        for name in list(host.connections):
+            try:
+                host.close_connection(name)
+            except Exception:  # a dead session's close fails; dropping it is the point
+                host.connections.pop(name, None)
+
+    threading.Thread(target=close, name=f"nornir-pack-close-{host.name}", daemon=True).start()
+
+
+def ensure_open_files(needed: int) -> None:
+    """Raise the soft open-files limit to ``needed`` (up to the hard limit), or say it cannot."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft == resource.RLIM_INFINITY or soft >= needed:
+        return
+    target = needed if hard == resource.RLIM_INFINITY else min(needed, hard)
+    try:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+    except (ValueError, OSError):
+        target = soft
+    if target < needed:
+        log.warning(
+            "open files limit is %d, below the %d this run may need: raise it (ulimit -n %d)",
+            target,
+            needed,
+            needed,
+        )
+
+
+__all__ = ["PackRunner", "RunnerOptions", "ensure_open_files"]

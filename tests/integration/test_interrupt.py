@@ -1,0 +1,87 @@
+"""Ctrl-C during `deploy --commit`: every device ends at its intended config or its snapshot,
+committed hosts are saved, the reports say which hosts were interrupted, exit 130."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from nornir_pack.lab import Device, Lab
+from tests.integration.test_cli_run import nornir_pack
+
+COMMAND = ("run", "deploy", "--commit", "--workers", "2", "--json", "out.json")
+LATENCY = 0.15  # seconds per command: a host's deploy takes a couple of seconds
+
+
+def wait_until(condition: Callable[[], bool], limit: float = 60.0) -> None:
+    deadline = time.monotonic() + limit
+    while not condition():
+        assert time.monotonic() < deadline, "the run never got there"
+        time.sleep(0.01)  # polling lab state that changes at network speed, bounded
+
+
+@pytest.mark.parametrize("when", ["first login", "first host done", "third login"])
+def test_ctrl_c_mid_deploy_leaves_every_device_whole(
+    project: Path, lab: Lab, served: list[Device], when: str
+) -> None:
+    for device in served:
+        device.knobs.latency = LATENCY
+    snapshots = {d.name: lab.call(d.running_text) for d in served}
+    run = subprocess.Popen(
+        [sys.executable, "-m", "nornir_pack.cli", *COMMAND],
+        cwd=project,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,  # its own process group: Ctrl-C reaches it and its children
+    )
+    try:
+        logins = lambda: sum(lab.call(lambda d=d: d.logins) for d in served)  # noqa: E731
+        if when == "first login":
+            wait_until(lambda: logins() >= 1)
+        elif when == "third login":
+            wait_until(lambda: logins() >= 3)
+        else:
+            assert run.stdout is not None
+            run.stdout.readline()  # one line per host as it finishes
+        os.killpg(run.pid, signal.SIGINT)
+        stdout, stderr = run.communicate(timeout=120)
+    finally:
+        if run.poll() is None:
+            os.killpg(run.pid, signal.SIGKILL)
+    assert run.returncode == 130, stdout + stderr
+    assert "Traceback" not in stderr + stdout
+    report = json.loads((project / "out.json").read_text())
+    statuses = {host["name"]: host["status"] for host in report["hosts"]}
+    assert report["exit_code"] == 130 and report["stopped"]
+    assert len(statuses) == len(served), statuses  # every host has a line, run or not
+    assert set(statuses.values()) <= {"changed", "failed", "interrupted"}, statuses
+
+    for device in served:
+        device.knobs.latency = 0.0
+    # a dry run says which devices are at their intended config
+    check = nornir_pack(project, "run", "deploy", "--json", "check.json")
+    assert check.returncode == 0, check.stdout + check.stderr
+    in_sync = {
+        host["name"]: not host["steps"][0]["diff"]
+        for host in json.loads((project / "check.json").read_text())["hosts"]
+    }
+    for device in served:
+        name = device.name.split("-", 1)[1]
+        running = lab.call(device.running_text)
+        if in_sync[name]:
+            assert running == lab.call(lambda d=device: d.startup), f"{name}: not saved"
+            messages = {host["name"]: host["message"] for host in report["hosts"]}
+            assert statuses[name] == "changed", (name, messages)
+        else:
+            assert running == snapshots[device.name], f"{name}: half-configured"
+            assert statuses[name] in ("interrupted", "failed"), (name, statuses[name])
+    assert "interrupted" in statuses.values() or when == "first host done"
