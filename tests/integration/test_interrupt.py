@@ -84,4 +84,5 @@ def test_ctrl_c_mid_deploy_leaves_every_device_whole(
         else:
             assert running == snapshots[device.name], f"{name}: half-configured"
             assert statuses[name] in ("interrupted", "failed"), (name, statuses[name])
-    assert "interrupted" in statuses.values() or when == "first host done"
+    if when == "first login":  # two workers: the other two hosts cannot have started
+        assert list(statuses.values()).count("interrupted") == 2, statuses
