@@ -23,6 +23,7 @@ class NetmikoBackend(CliBackend):
     @property
     def connection(self) -> Any:
         conn = super().connection
+        _notice_closed_channel(conn)
         if not conn.check_enable_mode():
             conn.enable()
         return conn
@@ -71,3 +72,18 @@ def _refused_line(message: str, lines: list[str]) -> str:
 
 def _matched_error(message: str, errors: tuple[str, ...]) -> str:
     return next((error for error in errors if error in message), "error")
+
+
+def _notice_closed_channel(conn: Any) -> None:
+    """Make netmiko see a session the device dropped at once, not after ``read_timeout``.
+
+    netmiko reads only while paramiko's ``recv_ready()`` is true, and that stays false on a
+    closed channel, so a dropped session waits out the whole timeout (60 s and more). Saying
+    "ready" once the channel is closed makes netmiko read, get nothing, and raise at once.
+    """
+    channel = getattr(conn, "remote_conn", None)
+    if channel is None or getattr(channel, "nornir_pack_watched", False):
+        return
+    ready = channel.recv_ready
+    channel.recv_ready = lambda: ready() or channel.closed or channel.eof_received
+    channel.nornir_pack_watched = True
