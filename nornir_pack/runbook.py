@@ -43,7 +43,9 @@ from .report import (
     EXIT_INTERRUPTED,
     EXIT_OK,
     EXIT_USAGE,
+    STATUS_CHANGED,
     STATUS_FAILED,
+    STATUS_OK,
     STATUS_ROLLBACK_FAILED,
     RunReport,
     build_report,
@@ -59,7 +61,7 @@ ENTRY = "run"
 DIFF_LINES_SHOWN = 40
 SUMMARY_ROWS = 50  # beyond this many hosts, the summary table lists only those needing attention
 DIFFS_SHOWN = 20  # beyond this many diffs, the terminal shows none (the reports keep them)
-QUIET_STATUSES = frozenset({"ok", "changed"})
+QUIET_STATUSES = frozenset({STATUS_OK, STATUS_CHANGED})
 CRASH_LOG = "nornir-pack.log"
 
 

@@ -19,14 +19,13 @@ from rich.console import Console, Group, RenderableType
 from rich.live import Live
 from rich.text import Text
 
-from .report import host_status
+from .report import BAD_STATUSES, host_status
 
 if TYPE_CHECKING:
     from nornir.core.inventory import Host
     from nornir.core.task import AggregatedResult, MultiResult, Task
 
 SHOWN = 3  # slowest in-flight hosts and last failed hosts shown in the live panel
-BAD = frozenset({"failed", "rollback-failed", "non-compliant"})
 
 
 class RunWatcher:
@@ -76,7 +75,7 @@ class RunWatcher:
             self.finished[host.name] = result
             self._done += 1
             self._outcomes[outcome] += 1
-            if outcome in BAD:
+            if outcome in BAD_STATUSES:
                 self._failed.append(host.name)
         if not self.live:
             self.console.print(f"{host.name}: {task.name} {outcome} ({elapsed:.1f} s)")
