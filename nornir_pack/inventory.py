@@ -65,10 +65,11 @@ def _expand_options(options: ConnectionOptions) -> None:
 
 
 def resolve_credentials(host: Host, **_: Any) -> None:
-    """Nornir transform function: expand ``${VAR:-default}`` in credentials and extras, give
-    the host its own copy of every connection option it inherits, and name its platform for
-    netmiko, scrapli and NAPALM (``map_plugin_platforms``), so that plain nornir_netmiko,
-    nornir_scrapli and nornir_napalm tasks work on ``cisco_ios`` and ``arista_eos`` hosts.
+    """Nornir transform function: expand ``${VAR:-default}`` in credentials, extras and data
+    ``snmp``, give the host its own copy of every connection option it inherits, and name its
+    platform for netmiko, scrapli and NAPALM (``map_plugin_platforms``), so that plain
+    nornir_netmiko, nornir_scrapli and nornir_napalm tasks work on ``cisco_ios`` and
+    ``arista_eos`` hosts.
 
     It runs per host but also expands the host's groups and the defaults, since Nornir
     resolves credentials through them.
@@ -81,8 +82,17 @@ def resolve_credentials(host: Host, **_: Any) -> None:
                 object.__setattr__(element, attribute, expand_env(raw))
         for options in element.connection_options.values():
             _expand_options(options)
+        _expand_snmp(element)
     own_connection_options(host)
     map_plugin_platforms(host)
+
+
+def _expand_snmp(element: Any) -> None:
+    """``${VAR}`` in the element's own data ``snmp`` (SNMP community and v3 keys, see
+    ``nornir_pack.health.settings``), expanded like the passwords."""
+    data = element.data
+    if isinstance(data, dict) and isinstance(data.get("snmp"), dict):
+        data["snmp"] = _expand_tree(data["snmp"])
 
 
 def own_connection_options(host: Host) -> None:

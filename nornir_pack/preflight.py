@@ -40,6 +40,17 @@ from nornir.core.inventory import Group, Host
 from .backends import MODES, PLUGINS, choose_plugin
 from .compliance import Rules, load_rules
 from .exceptions import UsageError
+from .health.settings import (
+    HEALTH_KEY,
+    PORT_KEY,
+    SNMP_KEY,
+    config_section,
+    parse_credentials,
+    parse_port,
+    parse_settings,
+    snmp_configured,
+    snmp_target,
+)
 from .inventory import not_utf8
 from .paths import pack_path, resolve_path
 from .tasks.backup import backup_path
@@ -500,3 +511,43 @@ def check_rules(nr: Nornir, rules: str | Path, template_dir: str | Path) -> Rule
     if loaded.features:
         check_templates(nr, template_dir)
     return loaded
+
+
+def check_health(nr: Nornir, config: str | Path) -> None:
+    """The health checks' input: config.yaml's ``health`` thresholds, and on every selected
+    host, its groups and the defaults the data ``health``, ``snmp`` and ``snmp_port``; each
+    host polled over SNMP has both of the latter, and no two share an agent's address.
+
+    Raises:
+        UsageError: naming the file, the element, the key and the fix (never a secret).
+    """
+    section = config_section(nr.config)
+    if section is not None:
+        try:
+            parse_settings(section)
+        except ValueError as exc:
+            raise UsageError(f"{config}: {SETTINGS}.{exc}") from None
+    checks = ((HEALTH_KEY, parse_settings), (SNMP_KEY, parse_credentials), (PORT_KEY, parse_port))
+    for element in _elements(nr):
+        data = element.data or {}
+        for key, parse in checks:
+            if data.get(key) is not None:
+                try:
+                    parse(data[key])
+                except ValueError as exc:
+                    raise UsageError(f"{_label(nr, element)} data {exc}") from None
+    hosts_file = _inventory_file(nr, "host_file")
+    agents: dict[tuple[str, int], str] = {}
+    for host in nr.inventory.hosts.values():
+        if not snmp_configured(host):
+            continue
+        try:
+            target = snmp_target(host)
+        except UsageError as exc:
+            raise UsageError(f"{hosts_file}: {exc}") from None
+        other = agents.setdefault((target.address.lower(), target.port), host.name)
+        if other != host.name:
+            raise UsageError(
+                f"{hosts_file}: hosts '{other}' and '{host.name}' both poll SNMP at "
+                f"{target.address}:{target.port}: give each host its own snmp_port or hostname"
+            )

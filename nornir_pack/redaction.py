@@ -35,6 +35,8 @@ SECRET_KEYS = frozenset(
         "passphrase",
         "community",
         "snmp_community",
+        "auth_key",  # SNMPv3 pass phrases in host data snmp
+        "priv_key",
         "token",
         "api_token",
         "access_token",

@@ -21,6 +21,7 @@ from .exceptions import (
     NornirPackError,
     RollbackFailed,
 )
+from .health.model import CHECK_FAILED, CHECK_SKIPPED, HealthReport
 from .redaction import Redactor
 
 if TYPE_CHECKING:
@@ -28,6 +29,8 @@ if TYPE_CHECKING:
 
 STATUS_OK, STATUS_CHANGED, STATUS_FAILED = "ok", "changed", "failed"
 STATUS_NONCOMPLIANT, STATUS_SKIPPED = "non-compliant", "skipped"
+# A health check failed (CPU over its threshold, an interface down): the device answered.
+STATUS_UNHEALTHY = "unhealthy"
 # A change failed and so did its rollback: the device is in an unknown state.
 STATUS_ROLLBACK_FAILED = "rollback-failed"
 # Ctrl-C came before the host's task started: nothing was done on it.
@@ -37,11 +40,14 @@ SEVERITY = (
     STATUS_ROLLBACK_FAILED,
     STATUS_FAILED,
     STATUS_NONCOMPLIANT,
+    STATUS_UNHEALTHY,
     STATUS_INTERRUPTED,
     STATUS_CHANGED,
     STATUS_OK,
 )
-BAD_STATUSES = frozenset({STATUS_ROLLBACK_FAILED, STATUS_FAILED, STATUS_NONCOMPLIANT})
+BAD_STATUSES = frozenset(
+    {STATUS_ROLLBACK_FAILED, STATUS_FAILED, STATUS_NONCOMPLIANT, STATUS_UNHEALTHY}
+)
 
 # JUnit's two kinds of bad outcome: the device said no (a refused change, a failed check, a
 # rule not met), or the run could not find out (unreachable device, broken library, crash).
@@ -50,7 +56,7 @@ KIND_FAILURE, KIND_ERROR = "failure", "error"
 
 @dataclass(frozen=True)
 class Case:
-    """One JUnit test case: a host's step, or one compliance rule of a host."""
+    """One JUnit test case: a host's step, or one compliance rule or health check of a host."""
 
     name: str
     status: str
@@ -176,6 +182,9 @@ def _host_report(name: str, multi: MultiResult, duration: float, clean: Redactor
 def _step(result: Result, clean: Redactor) -> Step:
     name = result.name or "task"
     diff = clean(result.diff or "")
+    health = _health_report(result.result)
+    if health is not None:  # before the failure: an unhealthy host failed, check by check
+        return _health_step(name, health, clean)
     if result.failed:
         message = clean(_failure_message(result))
         status, kind = failure_class(result.exception)
@@ -220,6 +229,33 @@ def _step(result: Result, clean: Redactor) -> Step:
         (Case(name, status, message),),
         _jsonable(value, clean),
     )
+
+
+def _health_report(value: Any) -> Mapping[str, Any] | None:
+    """A health report (object or its dict form) as its dict, else None."""
+    if isinstance(value, HealthReport):
+        return value.to_dict()
+    if isinstance(value, Mapping) and isinstance(value.get("healthy"), bool):
+        checks = value.get("checks")
+        if isinstance(checks, list) and all(isinstance(c, Mapping) for c in checks):
+            return value
+    return None
+
+
+def _health_step(name: str, report: Mapping[str, Any], clean: Redactor) -> Step:
+    """One case per check: a failed check is a JUnit failure, one the source cannot tell
+    (CPU over NAPALM) is skipped."""
+    cases = []
+    for check in report["checks"]:
+        status = {CHECK_FAILED: STATUS_UNHEALTHY, CHECK_SKIPPED: STATUS_SKIPPED}.get(
+            check.get("status"), STATUS_OK
+        )
+        kind = {STATUS_UNHEALTHY: KIND_FAILURE, STATUS_SKIPPED: STATUS_SKIPPED}.get(status, "")
+        message = clean(str(check.get("message") or ""))
+        cases.append(Case(f"{name}: {check.get('name')}", status, message, "", kind))
+    status = STATUS_OK if report["healthy"] else STATUS_UNHEALTHY
+    message = clean(str(report.get("summary") or ("healthy" if report["healthy"] else "unhealthy")))
+    return Step(name, status, False, message, "", tuple(cases), _jsonable(report, clean))
 
 
 def _compliance_rules(value: Any) -> list[Mapping[str, Any]] | None:

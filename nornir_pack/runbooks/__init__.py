@@ -1,4 +1,4 @@
-"""The built-in runbooks: ``backup``, ``deploy`` and ``compliance``.
+"""The built-in runbooks: ``backup``, ``deploy``, ``compliance`` and ``health``.
 
 ``nornir-pack run NAME`` uses them with any config from any folder; a runbook of the same name in
 ``runbooks/`` beside config.yaml overrides one (``nornir-pack runbooks`` lists which a run would
