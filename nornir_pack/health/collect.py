@@ -127,5 +127,5 @@ class HealthPostCheck:
         """
         report = self.after(host, config)
         if not report.healthy:
-            raise DeviceError(f"health post-check failed: {report.summary()}")
+            raise DeviceError(f"health post-check failed: {report.reasons()}")
         return report

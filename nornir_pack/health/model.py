@@ -137,11 +137,13 @@ class HealthReport:
     def failed_checks(self) -> tuple[Check, ...]:
         return tuple(c for c in self.checks if c.status == CHECK_FAILED)
 
+    def reasons(self) -> str:
+        """Each failed check and why, ``<check>: <reason>``, in one line ("" when healthy)."""
+        return "; ".join(f"{c.name}: {c.message}" for c in self.failed_checks)
+
     def summary(self) -> str:
         """One line: ``healthy``, or ``unhealthy:`` and each failed check's reason."""
-        if self.healthy:
-            return "healthy"
-        return "unhealthy: " + "; ".join(f"{c.name}: {c.message}" for c in self.failed_checks)
+        return "healthy" if self.healthy else f"unhealthy: {self.reasons()}"
 
     def to_dict(self) -> dict[str, Any]:
         return {

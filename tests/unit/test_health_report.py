@@ -83,6 +83,8 @@ def test_each_host_s_checks_are_cases_and_an_unhealthy_host_fails_the_run() -> N
     assert failure is not None
     assert failure.get("message") == "97% is above the 80% threshold"
     assert failure.get("type") == STATUS_UNHEALTHY
+    reading = junit.find(".//testcase[@classname='health.r1'][@name='health: cpu']/system-out")
+    assert reading is not None and reading.text == "5% (threshold 80%)"
     error = junit.find(".//testcase[@classname='health.r3']/error")
     assert error is not None and "no answer within 2 s" in (error.get("message") or "")
     skipped = junit.find(".//testcase[@classname='health.r4'][@name='health: cpu']/skipped")
