@@ -81,11 +81,12 @@ def _device_line(lab: Lab, device: Device) -> str:
     """One served device: name, platform, SSH and eAPI address, the credentials it accepts."""
     address = lab.address_of(device.name)
     eapi = f"eapi http://{address}:{device.eapi_port}" if device.platform.eapi else ""
+    snmp = f" snmp udp {address}:{device.snmp_port}" if device.snmp_port is not None else ""
     login = f"login {device.username} / {_credential(device.password)}"
     enable = f"enable secret {_credential(device.secret)}"
     return (
         f"{device.name:<16} {device.platform.name:<11} ssh {address}:{device.port:<6} "
-        f"{eapi:<28} {login}, {enable}"
+        f"{eapi:<28} {login}, {enable}{snmp}"
     )
 
 

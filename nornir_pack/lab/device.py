@@ -43,6 +43,14 @@ class Knobs:
     # Real seconds in one device minute: IOS revert timers and EOS commit timers run on this
     # clock, so a test can watch a "1 minute" revert happen in a second.
     minute_seconds: float = 60.0
+    # -- what the device's SNMP agent reports (lab/snmp.py)
+    cpu: float | None = None  # CPU load in percent (None: the device's usual few percent)
+    # interfaces whose link is down (admin up, oper down), as the config names them
+    interface_down: tuple[str, ...] = ()
+    snmp_down: bool = False  # the SNMP agent stops answering, as a hung snmpd does
+    # True: the device reboots the next time anything reads its clock (uptime starts again,
+    # SNMP engine boots + 1, counters from 0); the knob then reads False again
+    reboot: bool = False
 
     @classmethod
     def from_data(cls, data: Mapping[str, Any] | None, source: str) -> Knobs:
@@ -85,10 +93,24 @@ def _coerce(key: str, value: Any) -> Any:
         if seconds <= 0:
             raise ValueError("minute_seconds must be > 0 seconds")
         return seconds
-    if key == "reject_auth":
+    if key in ("reject_auth", "snmp_down", "reboot"):
         if not isinstance(value, bool):
-            raise TypeError("reject_auth must be true or false")
+            raise TypeError(f"{key} must be true or false")
         return value
+    if key == "cpu":
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+            raise TypeError("cpu must be a percentage from 0 to 100, e.g. 97")
+        percent = float(value)
+        if not 0 <= percent <= 100:
+            raise ValueError("cpu must be a percentage from 0 to 100, e.g. 97")
+        return percent
+    if key == "interface_down":
+        names = (value,) if isinstance(value, str) else value
+        if not isinstance(names, (list, tuple)) or not all(isinstance(n, str) for n in names):
+            raise TypeError("interface_down must be a list of interface names")
+        return tuple(names)
     if key == "refuse_connections":
         count = int(value)
         if count < 0:
@@ -122,12 +144,17 @@ class Device:
     running: ConfigNode = field(default_factory=lambda: ConfigNode(""))
     startup: str = ""
     files: dict[str, bytes] = field(default_factory=dict)
-    booted: float = field(default_factory=time.monotonic)
+    # When the device last booted (time.monotonic()): read it as ``booted``, which honours the
+    # ``reboot`` knob; ``boots`` counts boots, as SNMP's snmpEngineBoots does.
+    boot_time: float = field(default_factory=time.monotonic)
+    boots: int = 1
     last_change: str = ""
     last_change_user: str = "admin"
     # Where `write memory` keeps the startup config, so the device boots from it next time.
     state_file: Path | None = None
     eapi_port: int = 0  # eAPI over HTTP, on platforms that serve it (0: a free port, recorded)
+    # SNMP over UDP: None serves no agent; 0 a free port, recorded (lab/snmp.py)
+    snmp_port: int | None = None
     sessions: dict[str, ConfigSession] = field(default_factory=dict)  # EOS config sessions
     rollback_timer: RollbackTimer | None = None  # IOS replace awaiting `configure confirm`
     # Authentication attempts over SSH and eAPI, good or bad: lets a test prove that a run
@@ -158,9 +185,37 @@ class Device:
                 f"{bad.line.strip()!r}"
             )
         device.running = root
+        device.check_knobs()
         device.touch(device.username)
         device.startup = device.running_text()
         return device
+
+    def check_knobs(self) -> None:
+        """Refuse knobs that name what the device does not have (a typo would do nothing).
+
+        Raises:
+            LabConfigError: ``interface_down`` names an interface the config lacks.
+        """
+        names = {
+            node.text.split()[1].lower(): node.text.split()[1]
+            for node in self.running.children
+            if node.text.startswith("interface ")
+        }
+        for name in self.knobs.interface_down:
+            if name.lower() not in names:
+                raise LabConfigError(
+                    f"device '{self.name}': lab knob 'interface_down' names '{name}', which "
+                    f"is not an interface of its config: use one of {', '.join(names.values())}"
+                )
+
+    @property
+    def booted(self) -> float:
+        """When the device last booted; a ``reboot`` knob set since makes that now."""
+        if self.knobs.reboot:
+            self.knobs.reboot = False
+            self.boot_time = time.monotonic()
+            self.boots += 1
+        return self.boot_time
 
     @property
     def hostname(self) -> str:

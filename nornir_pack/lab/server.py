@@ -25,6 +25,7 @@ from . import archive, filesystem, scp, sessions, show, tclsh  # noqa: F401
 from .device import Device, Knobs
 from .eapi import EapiServer, serve_eapi
 from .platforms import PLATFORMS
+from .snmp import serve_snmp
 from .ssh import LoginGauge, serve
 
 if TYPE_CHECKING:
@@ -61,6 +62,7 @@ class Lab:
         self._addresses: dict[str, str] = {}
         self._acceptors: dict[str, asyncssh.SSHAcceptor] = {}
         self._eapi: dict[str, EapiServer] = {}
+        self._snmp: dict[str, asyncio.DatagramTransport] = {}
         self._live: set[asyncssh.SSHServerConnection] = set()
         # logins in progress across every device, and the most at once
         self.logins = LoginGauge()
@@ -81,11 +83,13 @@ class Lab:
         knobs: Knobs | None = None,
         config: str | None = None,
         eapi_port: int = 0,
+        snmp_port: int | None = None,
     ) -> Device:
         """Add a device booted from ``config`` (default: the platform seed); serve it if running.
 
         Platforms with eAPI (EOS) also serve it over HTTP on ``eapi_port`` (0: a free port,
-        recorded in ``device.eapi_port``).
+        recorded in ``device.eapi_port``). With ``snmp_port`` the device's SNMP agent answers
+        on that UDP port (0: a free one, recorded in ``device.snmp_port``).
         """
         if name in self.devices:
             raise LabConfigError(f"device '{name}' is already in the lab: give each a unique name")
@@ -102,6 +106,7 @@ class Lab:
             knobs=knobs or Knobs(),
             index=len(self.devices),
             eapi_port=eapi_port,
+            snmp_port=snmp_port,
             state_file=self.state_dir / f"{name}.cfg" if self.state_dir else None,
         )
         self.devices[name] = device
@@ -118,6 +123,7 @@ class Lab:
         password, uses the enable secret from the host's connection options and takes its
         knobs from host data ``lab:``. EOS hosts serve eAPI on the port of their NAPALM
         connection options (``optional_args: {transport: http, port: N}``), else a free one.
+        Hosts with data ``snmp_port`` answer SNMP on that UDP port.
         """
         lab = cls(state_dir=state_dir)
         for host in nr.inventory.hosts.values():
@@ -135,6 +141,7 @@ class Lab:
                 secret=enable_secret(host),
                 knobs=Knobs.from_data(host.get("lab"), source),
                 eapi_port=eapi_port(host),
+                snmp_port=snmp_port(host),
             )
         return lab
 
@@ -213,15 +220,22 @@ class Lab:
                 f"device '{device.name}': cannot listen on "
                 f"{address}:{device.port} ({exc.strerror}): choose a free port"
             ) from None
-        if not device.platform.eapi:
-            return
-        try:
-            self._eapi[device.name] = await serve_eapi(device, address)
-        except OSError as exc:
-            raise LabConfigError(
-                f"device '{device.name}': cannot serve eAPI on "
-                f"{address}:{device.eapi_port} ({exc.strerror}): choose a free port"
-            ) from None
+        if device.platform.eapi:
+            try:
+                self._eapi[device.name] = await serve_eapi(device, address)
+            except OSError as exc:
+                raise LabConfigError(
+                    f"device '{device.name}': cannot serve eAPI on "
+                    f"{address}:{device.eapi_port} ({exc.strerror}): choose a free port"
+                ) from None
+        if device.snmp_port is not None:
+            try:
+                self._snmp[device.name] = await serve_snmp(device, address)
+            except OSError as exc:
+                raise LabConfigError(
+                    f"device '{device.name}': cannot serve SNMP on udp "
+                    f"{address}:{device.snmp_port} ({exc.strerror}): choose a free port"
+                ) from None
 
     async def _serve_all(self) -> None:
         results = await asyncio.gather(
@@ -232,6 +246,9 @@ class Lab:
             raise errors[0]
 
     async def _close_all(self) -> None:
+        for transport in self._snmp.values():
+            transport.close()
+        self._snmp.clear()
         eapi = list(self._eapi.values())
         self._eapi.clear()
         await asyncio.gather(*(server.close() for server in eapi), return_exceptions=True)
@@ -302,6 +319,29 @@ def eapi_port(host: Host) -> int:
         raise LabConfigError(
             f"inventory host '{host.name}': napalm optional_args.port must be a port number"
         ) from None
+
+
+def snmp_port(host: Host) -> int | None:
+    """The UDP port of a host's SNMP agent: host data ``snmp_port`` (None: no agent).
+
+    Raises:
+        LabConfigError: the value is not a port number.
+    """
+    value = host.get("snmp_port")
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        value = "?"
+    try:
+        port = int(value)
+    except ValueError:
+        port = -1
+    if not 0 <= port <= 65535:
+        raise LabConfigError(
+            f"inventory host '{host.name}': data 'snmp_port' must be a UDP port number "
+            f"(0-65535), not {host.get('snmp_port')!r}"
+        )
+    return port
 
 
 def _require_loopback(address: str, name: str) -> None:
