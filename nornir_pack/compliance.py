@@ -27,8 +27,8 @@ from hier_config import HConfig, HConfigChild
 
 from . import diff
 from .exceptions import UsageError
-from .inventory import read_yaml
 from .platforms import SUPPORTED_PLATFORMS, canonical_platform
+from .yamlfile import read_yaml
 
 # ---------------------------------------------------------------- the rules model
 

@@ -8,24 +8,40 @@ the repository.
 from __future__ import annotations
 
 import copy
+import logging
 import os
 import re
-from collections.abc import Hashable
+import threading
 from pathlib import Path
 from typing import Any
 
-import yaml
 from nornir import InitNornir
 from nornir.core import Nornir
-from nornir.core.inventory import ConnectionOptions, Host
+from nornir.core.inventory import (
+    ConnectionOptions,
+    Defaults,
+    Group,
+    Groups,
+    Host,
+    Hosts,
+    Inventory,
+    ParentGroups,
+)
+from nornir.plugins.inventory.simple import (
+    SimpleInventory,
+    _get_defaults,
+    _get_inventory_element,
+)
 
 from . import logguard
 from .exceptions import UsageError
 from .paths import remember_config_file, resolve_against
 from .platforms import map_plugin_platforms
+from .yamlfile import read_yaml
 
 _ENV_REFERENCE = re.compile(r"\$\{(\w+)(?::-([^}]*))?\}")
 _INVENTORY_FILES = ("host_file", "group_file", "defaults_file")
+logger = logging.getLogger(__name__)
 TRANSFORM = "nornir_pack_credentials"  # resolve_credentials' name in Nornir's register
 
 
@@ -119,77 +135,46 @@ def own_connection_options(host: Host) -> None:
         )
 
 
-def not_utf8(path: str | Path, exc: UnicodeDecodeError) -> UsageError:
-    """The one-line error for a file that is not UTF-8, with the line of the first bad byte."""
-    line = exc.object[: exc.start].count(b"\n") + 1
-    byte = exc.object[exc.start : exc.start + 1].hex()
-    return UsageError(f"{path}: line {line}: not UTF-8 (byte 0x{byte}): save the file as UTF-8")
+PACK_SIMPLE_INVENTORY = "nornir_pack_simple"  # PackSimpleInventory's name in Nornir's register
+# Inventory documents load_nornir has read and checked, by resolved path, until Nornir takes them.
+_PARSED: dict[Path, Any] = {}
+_PARSED_LOCK = threading.Lock()
 
 
-def read_text(path: Path, what: str) -> str:
-    """A UTF-8 text file, or a one-line UsageError (not found, a folder, unreadable, not UTF-8)."""
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise UsageError(f"{path}: {what} not found: check the path") from None
-    except IsADirectoryError:
-        raise UsageError(f"{path}: {what} is a folder, not a file: name the file") from None
-    except OSError as exc:
-        raise UsageError(f"{path}: cannot read {what}: {exc.strerror}") from None
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise not_utf8(path, exc) from None
+class PackSimpleInventory(SimpleInventory):
+    """Nornir's SimpleInventory (same files, same YAML 1.2 values), reading each file once.
 
-
-class _DuplicateKey(yaml.constructor.ConstructorError):
-    def __init__(self, key: Any, line: int, first: int) -> None:
-        super().__init__()
-        self.key, self.line, self.first = key, line, first
-
-
-class _UniqueKeyLoader(yaml.SafeLoader):
-    """SafeLoader that refuses a key given twice in one mapping.
-
-    Plain YAML keeps the last value silently (a host defined twice loses its first half), and
-    Nornir's own loader raises a traceback; either way the person should hear which line.
+    ``load_nornir`` reads the inventory files to check them before any login; this plugin takes
+    those documents instead of parsing the files a second time with ruamel.yaml, which cost a
+    second and more at a thousand hosts. Used from plain Nornir, it reads the files itself.
     """
 
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Hashable, Any]:
-        seen: dict[Any, int] = {}
-        for key_node, _ in node.value:
-            if key_node.tag == "tag:yaml.org,2002:merge":
-                continue  # `<<: *anchor` may legitimately repeat keys it merges
-            key = self.construct_object(key_node, deep=True)
-            line = key_node.start_mark.line + 1
-            try:
-                if key in seen:
-                    raise _DuplicateKey(key, line, seen[key])
-                seen[key] = line
-            except TypeError:
-                continue  # an unhashable key: SafeLoader's own error says so
-        return super().construct_mapping(node, deep=deep)
+    def load(self) -> Inventory:
+        defaults = Defaults()
+        if self.defaults_file.exists():
+            defaults = _get_defaults(self._document(self.defaults_file, "defaults"))
+        hosts = Hosts()
+        for name, element in self._document(self.host_file, "hosts").items():
+            hosts[name] = _get_inventory_element(Host, element, name, defaults)
+        groups = Groups()
+        if self.group_file.exists():
+            for name, element in self._document(self.group_file, "groups").items():
+                groups[name] = _get_inventory_element(Group, element, name, defaults)
+            for group in groups.values():
+                group.groups = ParentGroups([groups[str(parent)] for parent in group.groups])
+        for host in hosts.values():
+            host.groups = ParentGroups([groups[str(parent)] for parent in host.groups])
+        return Inventory(hosts=hosts, groups=groups, defaults=defaults)
 
-
-def read_yaml(path: Path, what: str) -> Any:
-    """Parse a YAML file, turning every failure into a one-line UsageError.
-
-    Besides syntax errors, a key given twice in one mapping and bytes that are not UTF-8 are
-    refused with their line: both would otherwise load something other than what was meant.
-    """
-    text = read_text(path, what)
-    try:
-        return yaml.load(text, Loader=_UniqueKeyLoader)
-    except _DuplicateKey as exc:
-        raise UsageError(
-            f"{path}: line {exc.line}: duplicate key '{exc.key}' (first on line {exc.first}): "
-            "keep one of them"
-        ) from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" line {mark.line + 1}" if mark is not None else ""
-        problem = getattr(exc, "problem", None) or "invalid YAML"
-        raise UsageError(f"{path}:{where}: malformed YAML ({problem}): fix the syntax") from None
+    @staticmethod
+    def _document(file: Path, what: str) -> Any:
+        with _PARSED_LOCK:
+            document = _PARSED.pop(file.resolve(), None)
+        if document is None:
+            document = read_yaml(file, "inventory file")
+        if not document:
+            logger.warning("'%s' is empty or contains only comments: no %s", file, what)
+        return document or {}
 
 
 def load_nornir(config_file: str | Path = "config.yaml", **overrides: Any) -> Nornir:
@@ -219,6 +204,46 @@ def load_nornir(config_file: str | Path = "config.yaml", **overrides: Any) -> No
     if not isinstance(inventory, dict) or not isinstance(inventory.get("options") or {}, dict):
         raise UsageError(f"{path}: inventory and inventory.options must be mappings: fix them")
     options = dict(inventory.get("options") or {})
+    contents = _read_inventory_files(path, options)
+    settings: dict[str, Any] = {"inventory": {"options": options}} if options else {}
+    if inventory.get("plugin", "SimpleInventory") == "SimpleInventory":
+        _check_simple_inventory(contents)
+        # the same files and values, parsed once: Nornir takes the documents checked above
+        settings.setdefault("inventory", {})["plugin"] = PACK_SIMPLE_INVENTORY
+        handed = {Path(options[key]): document for key, (_, document) in contents.items()}
+    else:
+        handed = {}
+    settings.update(_nornir_paths(path, data))
+    if not data.get("runner"):  # nornir-pack's own runner unless the config names one
+        settings["runner"] = {"plugin": "nornir_pack"}
+    for section, values in overrides.items():
+        settings[section] = {**settings.get(section, {}), **values}
+    logguard.install()  # before Nornir logs anything
+    try:
+        with _PARSED_LOCK:
+            _PARSED.update(handed)
+        nr = InitNornir(config_file=str(path), **settings)
+    except UsageError as exc:
+        if str(exc).startswith("runner option"):
+            raise UsageError(f"{path}: {exc}") from None
+        raise
+    except (TypeError, ValueError, KeyError, AttributeError) as exc:
+        raise UsageError(f"{path}: invalid Nornir configuration: {exc}") from None
+    finally:
+        with _PARSED_LOCK:
+            for file in handed:
+                _PARSED.pop(file, None)
+    remember_config_file(nr.config, path)  # tasks resolve their relative paths against it
+    if inventory.get("transform_function") != TRANSFORM:  # credentials, platforms: always
+        for host in nr.inventory.hosts.values():
+            resolve_credentials(host)
+    logguard.protect_nornir(nr)  # its secrets out of every log record
+    return nr
+
+
+def _read_inventory_files(path: Path, options: dict[str, Any]) -> dict[str, tuple[Path, Any]]:
+    """Each inventory file config.yaml names, parsed, by option key (with the path as written
+    for messages); ``options`` gets the resolved paths Nornir will use."""
     contents: dict[str, tuple[Path, Any]] = {}
     for key in _INVENTORY_FILES:
         if key in options:
@@ -235,29 +260,7 @@ def load_nornir(config_file: str | Path = "config.yaml", **overrides: Any) -> No
                 )
             contents[key] = (shown, read_yaml(shown, "inventory file"))
             options[key] = str(resolved)
-    if inventory.get("plugin", "SimpleInventory") == "SimpleInventory":
-        _check_simple_inventory(contents)
-    settings: dict[str, Any] = {"inventory": {"options": options}} if options else {}
-    settings.update(_nornir_paths(path, data))
-    if not data.get("runner"):  # nornir-pack's own runner unless the config names one
-        settings["runner"] = {"plugin": "nornir_pack"}
-    for section, values in overrides.items():
-        settings[section] = {**settings.get(section, {}), **values}
-    logguard.install()  # before Nornir logs anything
-    try:
-        nr = InitNornir(config_file=str(path), **settings)
-    except UsageError as exc:
-        if str(exc).startswith("runner option"):
-            raise UsageError(f"{path}: {exc}") from None
-        raise
-    except (TypeError, ValueError, KeyError, AttributeError) as exc:
-        raise UsageError(f"{path}: invalid Nornir configuration: {exc}") from None
-    remember_config_file(nr.config, path)  # tasks resolve their relative paths against it
-    if inventory.get("transform_function") != TRANSFORM:  # credentials, platforms: always
-        for host in nr.inventory.hosts.values():
-            resolve_credentials(host)
-    logguard.protect_nornir(nr)  # its secrets out of every log record
-    return nr
+    return contents
 
 
 def _nornir_paths(path: Path, data: dict[str, Any]) -> dict[str, Any]:

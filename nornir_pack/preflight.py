@@ -51,10 +51,10 @@ from .health.settings import (
     snmp_configured,
     snmp_target,
 )
-from .inventory import not_utf8
 from .paths import pack_path, resolve_path
 from .tasks.backup import backup_path
 from .tasks.render import template_name
+from .yamlfile import not_utf8
 
 if TYPE_CHECKING:
     from .runbook import RunOptions

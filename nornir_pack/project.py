@@ -18,8 +18,8 @@ from typing import Any
 
 from . import __version__
 from .exceptions import UsageError
-from .inventory import read_yaml
 from .paths import BUILTIN_RULES, BUILTIN_RUNBOOKS, BUILTIN_TEMPLATES, DEFAULTS, resolve_against
+from .yamlfile import read_yaml
 
 RUNBOOK_DIR = "runbooks"
 BUILTIN = "built-in"

@@ -10,9 +10,9 @@ from nornir.core.inventory import Host
 from nornir.core.task import Result, Task
 
 from ..exceptions import UsageError
-from ..inventory import not_utf8
 from ..paths import pack_path
 from ..platforms import canonical_platform
+from ..yamlfile import not_utf8
 from .boundary import task_boundary
 
 
