@@ -89,6 +89,7 @@ class SnmpTarget:
     address: str
     port: int
     credentials: Credentials = field(repr=False)
+    platform: str = ""  # which vendor MIBs to read CPU and memory from (all when unknown)
 
 
 # ------------------------------------------------------------------ credentials
@@ -205,6 +206,7 @@ def snmp_target(host: Host) -> SnmpTarget:
             str(host.hostname or host.name),
             parse_port(port),
             parse_credentials(credentials),
+            str(host.platform or ""),
         )
     except ValueError as exc:
         raise UsageError(f"{where} data {exc}") from None

@@ -5,9 +5,11 @@ scrapli backend already runs (``backends.aio``) and waits for the snapshot, so a
 polled by a hundred workers are a hundred coroutines on one loop, not a hundred loops. Tasks
 stay plain synchronous Nornir tasks.
 
-One poll is a GET of the system group, then GETBULK walks of the interface table and of the CPU
-and memory objects of both vendors' MIBs (a device answers those it has, so no platform table
-is needed to choose between them). Every request waits ``timeout`` seconds and is sent again
+One poll is three requests: a GET of the system group and ifNumber, a GETBULK of the interface
+table sized by ifNumber, and a GETBULK of the platform's CPU and memory objects (``RESOURCES``;
+both vendors' for a platform it does not name). Every answer is decoded by pyasn1 at a cost per
+variable, and at a hundred hosts at once that cost is what fills the socket's buffer, so a poll
+asks for no row it does not need. Every request waits ``timeout`` seconds and is sent again
 ``retries`` times; a device that does not answer (wrong address, port, community or key: an
 agent stays silent to those) fails after one request's deadline.
 
@@ -53,6 +55,7 @@ def _oid(text: str) -> Oid:
 SYS_DESCR = _oid("1.3.6.1.2.1.1.1.0")
 SYS_UPTIME = _oid("1.3.6.1.2.1.1.3.0")  # hundredths of a second since the agent (re)started
 SYS_NAME = _oid("1.3.6.1.2.1.1.5.0")
+IF_NUMBER = _oid("1.3.6.1.2.1.2.1.0")  # IF-MIB: how many rows ifTable has
 # IF-MIB ifTable / ifXTable columns, indexed by ifIndex
 IF_DESCR = _oid("1.3.6.1.2.1.2.2.1.2")
 IF_ADMIN = _oid("1.3.6.1.2.1.2.2.1.7")
@@ -70,17 +73,16 @@ HR_STORAGE_SIZE = _oid("1.3.6.1.2.1.25.2.3.1.5")
 HR_STORAGE_USED = _oid("1.3.6.1.2.1.25.2.3.1.6")
 HR_STORAGE_RAM = _oid("1.3.6.1.2.1.25.2.1.2")
 
-INTERFACE_COLUMNS = (IF_DESCR, IF_ADMIN, IF_OPER, IF_NAME)
-RESOURCE_COLUMNS = (
-    CPM_CPU_5MIN,
-    HR_PROCESSOR_LOAD,
-    CISCO_POOL_USED,
-    CISCO_POOL_FREE,
-    HR_STORAGE_TYPE,
-    HR_STORAGE_SIZE,
-    HR_STORAGE_USED,
-)
-MAX_REPETITIONS = 25  # rows per GETBULK
+INTERFACE_COLUMNS = (IF_DESCR, IF_ADMIN, IF_OPER)
+CISCO_RESOURCES = (CPM_CPU_5MIN, CISCO_POOL_USED, CISCO_POOL_FREE)
+HOST_RESOURCES = (HR_PROCESSOR_LOAD, HR_STORAGE_TYPE, HR_STORAGE_SIZE, HR_STORAGE_USED)
+# platform -> the columns its agent keeps CPU and memory in
+RESOURCES: Mapping[str, tuple[Oid, ...]] = {
+    "cisco_ios": CISCO_RESOURCES,
+    "arista_eos": HOST_RESOURCES,
+}
+MAX_REPETITIONS = 50  # rows per column in one GETBULK answer, at most
+RESOURCE_ROWS = 4  # CPU and memory tables are short: a few CPUs, pools or storage areas
 MAX_REQUESTS = 200  # per walk: an agent that never ends a table cannot hold a host forever
 SLACK = 1.0  # seconds PySNMP's timer may add to a request's own deadline
 
@@ -102,8 +104,15 @@ PRIV: Mapping[str, Any] = {
     "aes256-blumenthal": usm.USM_PRIV_CFB256_AES_BLUMENTHAL,
 }
 
-# credentials -> engine; touched only on the event loop's thread
-_ENGINES: dict[Credentials, SnmpEngine] = {}
+# Requests in flight on one loop at most: answers that pyasn1 cannot decode as fast as they
+# come wait in the socket's buffer, and past it they are lost (a timeout, then a retry); 200
+# polls at once lost some, with this cap none. A request waiting for its turn has not started
+# its timeout; a silent agent holds its turn for one deadline.
+MAX_IN_FLIGHT = 128
+
+# (loop, credentials) -> engine, and loop -> gate; each touched only on its loop's thread
+_ENGINES: dict[tuple[asyncio.AbstractEventLoop, Credentials], SnmpEngine] = {}
+_GATES: dict[asyncio.AbstractEventLoop, asyncio.Semaphore] = {}
 
 
 def poll(target: SnmpTarget, settings: HealthSettings) -> Snapshot:
@@ -127,9 +136,12 @@ async def poll_async(target: SnmpTarget, settings: HealthSettings) -> Snapshot:
             (target.address, target.port), timeout=settings.timeout, retries=settings.retries
         ),
     )
-    system = await session.get(SYS_UPTIME, SYS_NAME, SYS_DESCR)
-    interfaces = await session.walk(INTERFACE_COLUMNS)
-    resources = await session.walk(RESOURCE_COLUMNS)
+    system = await session.get(SYS_UPTIME, SYS_NAME, SYS_DESCR, IF_NUMBER)
+    count = system.get(IF_NUMBER)
+    rows = int(count) + 1 if count is not None else MAX_REPETITIONS  # +1: the table's end
+    interfaces = await session.walk(INTERFACE_COLUMNS, rows)
+    columns = RESOURCES.get(target.platform, CISCO_RESOURCES + HOST_RESOURCES)
+    resources = await session.walk(columns, RESOURCE_ROWS)
     uptime = system.get(SYS_UPTIME)
     return Snapshot(
         host=target.host,
@@ -145,10 +157,20 @@ async def poll_async(target: SnmpTarget, settings: HealthSettings) -> Snapshot:
 
 
 def _engine(credentials: Credentials) -> SnmpEngine:
-    engine = _ENGINES.get(credentials)
+    """The running loop's engine for these credentials (its socket belongs to the loop)."""
+    key = (asyncio.get_running_loop(), credentials)
+    engine = _ENGINES.get(key)
     if engine is None:
-        engine = _ENGINES[credentials] = SnmpEngine()
+        engine = _ENGINES[key] = SnmpEngine()
     return engine
+
+
+def _gate() -> asyncio.Semaphore:
+    loop = asyncio.get_running_loop()
+    gate = _GATES.get(loop)
+    if gate is None:
+        gate = _GATES[loop] = asyncio.Semaphore(MAX_IN_FLIGHT)
+    return gate
 
 
 def _auth(credentials: Credentials) -> CommunityData | UsmUserData:
@@ -181,10 +203,11 @@ class _Session:
     async def _request(self, coroutine: Any, what: str) -> Sequence[Any]:
         """One request's answer (its var-binds), or the reason it has none as a DeviceError."""
         limit = self.settings.deadline + SLACK
-        try:
-            indication, status, _, var_binds = await asyncio.wait_for(coroutine, limit)
-        except asyncio.TimeoutError:
-            indication, status, _, var_binds = "timeout", 0, 0, ()
+        async with _gate():
+            try:
+                indication, status, _, var_binds = await asyncio.wait_for(coroutine, limit)
+            except asyncio.TimeoutError:
+                indication, status, _, var_binds = "timeout", 0, 0, ()
         if indication:
             raise self._no_answer(str(indication), what)
         if status:
@@ -225,10 +248,11 @@ class _Session:
                 values[tuple(name)] = value
         return values
 
-    async def walk(self, columns: Sequence[Oid]) -> dict[Oid, dict[Oid, Any]]:
+    async def walk(self, columns: Sequence[Oid], rows: int) -> dict[Oid, dict[Oid, Any]]:
         """Every row of each column (column -> index -> value), walked side by side with
-        GETBULK until each column's successors leave it."""
-        rows: dict[Oid, dict[Oid, Any]] = {column: {} for column in columns}
+        GETBULK, ``rows`` at a time, until each column's successors leave it."""
+        repetitions = max(1, min(rows, MAX_REPETITIONS))
+        found: dict[Oid, dict[Oid, Any]] = {column: {} for column in columns}
         last = {column: column for column in columns}  # columns still being walked
         for _ in range(MAX_REQUESTS):
             if not last:
@@ -241,7 +265,7 @@ class _Session:
                     self.transport,
                     ContextData(),
                     0,
-                    MAX_REPETITIONS,
+                    repetitions,
                     *(ObjectType(ObjectIdentity(last[c])) for c in walking),
                     lookupMib=False,
                 ),
@@ -259,11 +283,11 @@ class _Session:
                 if isinstance(value, EndOfMibView) or _absent(value) or not inside:
                     ended.add(column)
                     continue
-                rows[column][oid[len(column) :]] = value
+                found[column][oid[len(column) :]] = value
                 last[column] = oid
             for column in ended:
                 last.pop(column, None)
-        return rows
+        return found
 
 
 def _absent(value: Any) -> bool:
@@ -280,7 +304,7 @@ def _text(value: Any) -> str:
 # ------------------------------------------------------------------ reading the tables
 def interface_states(rows: Mapping[Oid, Mapping[Oid, Any]]) -> tuple[InterfaceState, ...]:
     """Interfaces in ifIndex order, named by ifDescr as the config names them (IOS's ifName
-    is the short form, ``Gi1``), else by ifName."""
+    is the short form, ``Gi1``), else by ifName when that was read."""
     states = []
     admin, oper = rows.get(IF_ADMIN, {}), rows.get(IF_OPER, {})
     names, descriptions = rows.get(IF_NAME, {}), rows.get(IF_DESCR, {})
