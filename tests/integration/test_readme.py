@@ -27,9 +27,12 @@ import pytest
 import yaml
 
 from nornir_pack.cli import build_parser
+from nornir_pack.health import HealthSettings
+from nornir_pack.health.settings import parse_settings
 from nornir_pack.lab import Knobs
 from tests.conftest import free_port
 from tests.integration.conftest import Installed
+from tests.integration.test_health import free_udp_port
 
 REPO = Path(__file__).resolve().parents[2]
 STARTER = REPO / "nornir_pack" / "starter"
@@ -374,6 +377,39 @@ def test_json_report(project: Path) -> None:
     assert documented == actual
 
 
+def test_health_inventory(project: Path) -> None:
+    """The two health blocks in a project whose hosts have SNMP ports: every host healthy."""
+    settings = yaml.safe_load(BLOCKS["health-config"])["user_defined"]["nornir_pack"]
+    assert HealthSettings(**parse_settings(settings["health"])) == HealthSettings()
+    config = yaml.safe_load((project / "config.yaml").read_text())
+    config["user_defined"]["nornir_pack"].update(settings)
+    (project / "config.yaml").write_text(yaml.safe_dump(config))
+    defaults_file = project / "inventory" / "defaults.yaml"
+    defaults = yaml.safe_load(defaults_file.read_text())
+    defaults.setdefault("data", {}).update(yaml.safe_load(BLOCKS["health-inventory"])["data"])
+    defaults_file.write_text(yaml.safe_dump(defaults))
+    hosts_file = project / "inventory" / "hosts.yaml"
+    hosts = yaml.safe_load(hosts_file.read_text())
+    for host in hosts.values():
+        host.setdefault("data", {})["snmp_port"] = free_udp_port()
+    hosts_file.write_text(yaml.safe_dump(hosts))
+    done = bash(f"{sys.executable} -m nornir_pack.cli run health --lab --json r.json", project)
+    assert done.returncode == 0, done.stdout + done.stderr
+    report = json.loads((project / "r.json").read_text())
+    assert {h["name"]: h["message"] for h in report["hosts"]} == dict.fromkeys(
+        ("r1", "r2", "sw1", "sw2"), "healthy"
+    )
+    assert {h["steps"][0]["result"]["source"] for h in report["hosts"]} == {"snmp"}
+
+
+def test_health_postcheck(project: Path) -> None:
+    done = python(BLOCKS["health-postcheck"], project)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == (
+        "unhealthy: interfaces: Ethernet1 was up before the change and is now shut down"
+    )
+
+
 def test_lab_python(tmp_path: Path) -> None:
     done = python(BLOCKS["lab-python"], tmp_path)
     assert done.returncode == 0, done.stderr
@@ -400,4 +436,7 @@ CHECKED: dict[str, Callable[..., None]] = {
     "json-report": test_json_report,
     "lab-python": test_lab_python,
     "lab-knobs": test_lab_knobs,
+    "health-inventory": test_health_inventory,
+    "health-config": test_health_inventory,
+    "health-postcheck": test_health_postcheck,
 }
