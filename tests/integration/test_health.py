@@ -4,6 +4,7 @@ getters over SSH and eAPI, and the ``nornir-pack run health`` command end to end
 from __future__ import annotations
 
 import json
+import logging
 import socket
 import subprocess
 import sys
@@ -365,3 +366,22 @@ def test_run_health_refuses_bad_snmp_input_before_any_poll(project: Path) -> Non
             listener.recv(2048)  # not one datagram reached r1's agent address
     finally:
         listener.close()
+
+
+def test_no_snmp_secret_reaches_a_log_record(
+    tmp_path: Path, snmp_device: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    hosts = {
+        "v3": snmp_entry(snmp_device("cisco_ios", cpu=97), v3()),
+        "v2c": snmp_entry(snmp_device("arista_eos"), {"community": "not-the-community"}),
+    }
+    nr = build_nornir(tmp_path, hosts, user_defined=quick())
+    with caplog.at_level(logging.DEBUG):
+        results = reports(nr)
+    assert results["v3"].failed and results["v2c"].failed  # unhealthy, and silent
+    assert any("check_health" in record.getMessage() for record in caplog.records)
+    logged = "\n".join(record.getMessage() for record in caplog.records)
+    logged += caplog.text
+    for secret in (AUTH_KEY, PRIV_KEY, "not-the-community"):
+        assert secret not in logged
+        assert secret not in str(results["v3"].result.to_dict()) + str(results["v2c"].result)
