@@ -349,6 +349,17 @@ def test_snmp_tables_become_interfaces_cpu_and_memory() -> None:
     assert snmp.memory_percent({}) is None
 
 
+def test_every_protocol_a_person_may_name_has_a_pysnmp_one() -> None:
+    from nornir_pack.health import settings, snmp
+
+    assert set(snmp.AUTH) == set(settings.AUTH_PROTOCOLS)
+    assert set(snmp.PRIV) == set(settings.PRIV_PROTOCOLS)
+    auth = snmp._auth(SnmpV3("ops", AUTH_KEY, PRIV_KEY, "sha256", "aes256"))
+    assert auth.authentication_protocol == snmp.AUTH["sha256"]
+    assert auth.privacy_protocol == snmp.PRIV["aes256"]
+    assert snmp._auth(SnmpV3("ops", AUTH_KEY)).privacy_protocol == snmp.usm.USM_PRIV_NONE
+
+
 @pytest.mark.parametrize("module", ["health.model", "health.settings"])
 def test_the_modules_doctests(module: str) -> None:
     failures, tried = doctest.testmod(importlib.import_module(f"nornir_pack.{module}"))
