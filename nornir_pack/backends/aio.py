@@ -14,6 +14,7 @@ A host whose scrapli options name a synchronous transport (``system``, ``paramik
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 from collections.abc import Coroutine
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -80,7 +81,18 @@ class SyncScrapli:
 
     def close(self) -> None:
         if self.connection.isalive():
-            _LOOP.run(self.connection.close())
+            _LOOP.run(_log_out(self.connection))
+
+
+async def _log_out(connection: AsyncScrapli) -> None:
+    """``exit``, then close the session. scrapli's own on_close first asks for the prompt to
+    regain privilege, one more round trip per host for a line the device frees anyway when
+    the SSH channel closes."""
+    connection.on_close = None
+    with contextlib.suppress(Exception):  # a session already gone is closed below all the same
+        connection.channel.write(channel_input="exit")
+        connection.channel.send_return()
+    await connection.close()
 
 
 class ScrapliConnection:

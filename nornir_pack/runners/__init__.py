@@ -28,6 +28,7 @@ import signal
 import sys
 import threading
 import time
+from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -116,6 +117,9 @@ class _Run:
         self.options = options
         self.remaining = {host.name: host for host in hosts}
         self.started: dict[str, float] = {}
+        # (start time, host) in the order hosts started: the oldest still running is at the
+        # front once finished ones are dropped, so the next deadline costs O(1), not O(hosts)
+        self.start_order: deque[tuple[float, str]] = deque()
         self.todo: queue.SimpleQueue[Host] = queue.SimpleQueue()
         self.done: queue.SimpleQueue[tuple[str, MultiResult | None]] = queue.SimpleQueue()
         self.stop = threading.Event()
@@ -138,7 +142,8 @@ class _Run:
             if self.stop.is_set():
                 self.done.put((host.name, None))  # never started
                 continue
-            self.started[host.name] = time.monotonic()
+            started = self.started[host.name] = time.monotonic()
+            self.start_order.append((started, host.name))
             try:
                 outcome: MultiResult | None = self.task.copy().start(host)
             except BaseException as exc:  # Task.start catches Exception; this is the rest
@@ -214,9 +219,10 @@ class _Run:
         deadlines = [] if self.ends is None else [self.ends]
         if limit is not None:
             deadlines.append(now + limit)  # a host that starts now cannot expire sooner
-            deadlines += [
-                self.started[name] + limit for name in self.remaining if name in self.started
-            ]
+            while self.start_order and self.start_order[0][1] not in self.remaining:
+                self.start_order.popleft()
+            if self.start_order:
+                deadlines.append(self.start_order[0][0] + limit)
         return max(0.0, min(deadlines) - now) if deadlines else 3600.0
 
     def _expire(self) -> None:
