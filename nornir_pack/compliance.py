@@ -412,16 +412,31 @@ def _check_policy(policy: Policy, running: HConfig, platform: str) -> tuple[Rule
         extra: tuple[str, ...] = ()
         fix = HConfig(running.driver)
         if not compliant and policy.fix:
-            change = diff.parse(policy.fix, platform)
+            change = diff.parse_shared(policy.fix, platform)
             fix = _remediate(running, diff.merge_config(running, change, platform), platform)
     else:
-        compliant, missing = not matches, ()
-        extra = tuple(_only_in(running, _without(running, matches)))
-        fix = _remediate(running, _without(running, matches), platform)
+        compliant, missing, extra = not matches, (), ()
+        fix = HConfig(running.driver)
+        if matches:
+            # only the top-level sections holding a match differ: copy and compare just those
+            touched = _sections_of(running, matches)
+            allowed = _without(touched, matches)
+            extra = tuple(_only_in(touched, allowed))
+            fix = _remediate(touched, allowed, platform)
     result = RuleResult(
         policy.name, "policy", compliant, missing, extra, diff.render(fix), policy.description
     )
     return result, fix
+
+
+def _sections_of(config: HConfig, lines: list[HConfigChild]) -> HConfig:
+    """A copy of the top-level sections of config that hold any of the lines, in config order."""
+    tops = {next(line.path()) for line in lines}
+    part = HConfig(config.driver)
+    for child in config.children:
+        if child.text in tops:
+            part.add_deep_copy_of(child)
+    return part
 
 
 def _without(config: HConfig, unwanted: list[HConfigChild]) -> HConfig:
@@ -462,10 +477,10 @@ def evaluate(
     an unredacted report's remediation can be pushed to a device.
     """
     platform = canonical_platform(platform)
-    actual = diff.parse(running, platform)
+    actual = diff.parse_shared(running, platform)  # every check below only reads the trees
     checked: list[tuple[RuleResult, HConfig]] = []
     if intended is not None:
-        wanted = diff.parse(intended, platform)
+        wanted = diff.parse_shared(intended, platform)
         checked.extend(
             _check_feature(feature, actual, wanted, platform)
             for feature in rules.features

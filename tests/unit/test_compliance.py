@@ -109,6 +109,19 @@ def test_golden_report(platform: str) -> None:
 
 
 @pytest.mark.parametrize("platform", PLATFORMS)
+def test_evaluating_leaves_the_shared_parse_as_it_was(platform: str) -> None:
+    """evaluate reads the cached parse of each text (no private copy): checking one host
+    must not change what the next host with the same config is checked against."""
+    running, intended = golden(platform, "running.cfg"), golden(platform, "intended.cfg")
+    before = [diff.render(diff.parse_shared(text, platform)) for text in (running, intended)]
+    first = golden_report(platform, redact=False)
+    assert [diff.render(diff.parse_shared(text, platform)) for text in (running, intended)] == (
+        before
+    )
+    assert golden_report(platform, redact=False) == first
+
+
+@pytest.mark.parametrize("platform", PLATFORMS)
 def test_report_remediation_makes_the_host_compliant(platform: str) -> None:
     report = golden_report(platform, redact=False)
     fixed = diff.merge(golden(platform, "running.cfg"), report.remediation, platform)
