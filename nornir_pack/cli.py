@@ -51,6 +51,15 @@ def _lab_up(args: argparse.Namespace) -> int:
     from .lab.server import state_dir_for
 
     nr = load_nornir(args.config)
+    if args.hosts is not None:
+        names = {name.strip() for name in args.hosts.split(",") if name.strip()}
+        missing = sorted(names - set(nr.inventory.hosts))
+        if not names or missing:
+            raise UsageError(
+                f"--hosts {args.hosts!r}: {', '.join(missing) or 'no host named'} not in the "
+                f"inventory of {args.config}: check the names with `nornir-pack inventory`"
+            )
+        nr = nr.filter(filter_func=lambda host: host.name in names)
     lab = Lab.from_nornir(nr, state_dir=state_dir_for(Path(args.config)))
     if not lab.devices:
         raise UsageError(
@@ -68,8 +77,10 @@ def _lab_up(args: argparse.Namespace) -> int:
             for device in lab.devices.values():
                 print(_device_line(lab, device), flush=True)
             print(f"lab ready: {len(lab.devices)} devices (Ctrl-C to stop)", flush=True)
+            parent = os.getppid()
             while not stop.wait(0.5):
-                pass
+                if os.getppid() != parent:  # whoever started the lab is gone: stop with it
+                    break
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
@@ -268,6 +279,7 @@ def _add_lab_commands(commands: argparse._SubParsersAction[_Parser]) -> None:
         "up", help="serve the inventory's devices until Ctrl-C, printing how to log in"
     )
     _add_config(up)
+    up.add_argument("--hosts", metavar="A,B", help="only these hosts")
     up.set_defaults(handler=_lab_up)
     reset = lab_commands.add_parser("reset", help="forget the configs lab devices saved")
     _add_config(reset)

@@ -15,7 +15,7 @@ import sys
 import time
 import traceback
 from collections.abc import Callable, Mapping, Sequence
-from contextlib import nullcontext
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -28,10 +28,12 @@ from nornir.core.task import AggregatedResult, MultiResult
 from rich.console import Console
 from rich.table import Table
 
+from . import yamlfile
 from .backends import CLI_PLATFORMS, PLUGINS
 from .exceptions import NornirPackError, RunbookCrashed, UsageError
 from .inventory import load_nornir
 from .lab import Lab
+from .lab.process import LabProcess
 from .lab.server import state_dir_for
 from .platforms import canonical_platform
 from .preflight import accepts, check_run
@@ -63,6 +65,7 @@ SUMMARY_ROWS = 50  # beyond this many hosts, the summary table lists only those 
 DIFFS_SHOWN = 20  # beyond this many diffs, the terminal shows none (the reports keep them)
 QUIET_STATUSES = frozenset({STATUS_OK, STATUS_CHANGED})
 CRASH_LOG = "nornir-pack.log"
+LAB_IN_PROCESS_HOSTS = 50  # --lab with more hosts serves them from a child process
 
 
 @dataclass
@@ -123,7 +126,8 @@ def select_hosts(nr: Nornir, filters: Sequence[str], hosts: Sequence[str], sourc
         if not sep or not key:
             raise UsageError(f"--filter {expression!r}: write KEY=VALUE, e.g. --filter role=router")
         try:
-            value = yaml.safe_load(raw) if raw else raw  # YAML, so that 22 and [a, b] work
+            # YAML, as the inventory is read, so that 22, yes and [a, b] mean the same here
+            value = yaml.load(raw, Loader=yamlfile.Loader) if raw else raw
         except yaml.YAMLError as exc:
             problem = getattr(exc, "problem", None) or "invalid YAML"
             raise UsageError(
@@ -164,6 +168,17 @@ def validate_hosts(nr: Nornir, source: str) -> None:
             )
 
 
+def serve_lab(nr: Nornir, options: RunOptions) -> AbstractContextManager[object]:
+    """The lab for ``--lab``: in this process for a few hosts (nothing to start), in a child
+    process past ``LAB_IN_PROCESS_HOSTS``, so that the run is measured against devices and
+    not against a lab competing with its threads for the GIL."""
+    hosts = list(nr.inventory.hosts)
+    if len(hosts) <= LAB_IN_PROCESS_HOSTS:
+        return Lab.from_nornir(nr, state_dir_for(options.config))
+    everyone = not options.hosts and not options.filters
+    return LabProcess(options.config, None if everyone else hosts)
+
+
 def execute(name: str, options: RunOptions, stream: IO[str] | None = None) -> int:
     """Run a runbook as the command line does and return the exit code (see the README)."""
     path, entry, nr = prepare(name, options)
@@ -173,7 +188,7 @@ def execute(name: str, options: RunOptions, stream: IO[str] | None = None) -> in
     for key, value in (("plugin", options.plugin), ("commit", options.commit)):
         if accepts(entry, key):
             kwargs[key] = value
-    lab = Lab.from_nornir(nr, state_dir_for(options.config)) if options.lab else nullcontext()
+    lab = serve_lab(nr, options) if options.lab else nullcontext()
     redact = Redactor.from_nornir(nr)
     started = time.monotonic()
     with lab:
