@@ -7,12 +7,16 @@ comes from the platform's error strings, so a refused line stops the push at tha
 from __future__ import annotations
 
 import re
+import weakref
 from typing import Any
 
 from netmiko.exceptions import ConfigInvalidException
 
 from ..diff import banner_chunks, sanitize
 from . import CliBackend, DeviceError
+
+# netmiko sessions already in privileged exec: our tasks never leave it (config mode ends in it)
+_PRIVILEGED: weakref.WeakSet[Any] = weakref.WeakSet()
 
 
 class NetmikoBackend(CliBackend):
@@ -24,8 +28,10 @@ class NetmikoBackend(CliBackend):
     def connection(self) -> Any:
         conn = super().connection
         _notice_closed_channel(conn)
-        if not conn.check_enable_mode():
-            conn.enable()
+        if conn not in _PRIVILEGED:  # once per session: checking costs a round trip each time
+            if not conn.check_enable_mode():
+                conn.enable()
+            _PRIVILEGED.add(conn)
         return conn
 
     def _prompt(self, connection: Any) -> str:
