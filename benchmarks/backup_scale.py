@@ -34,6 +34,8 @@ from pathlib import Path
 import asyncssh
 import yaml
 
+from nornir_pack.lab.process import LabProcess
+
 PASSWORD, SECRET = "bench-password", "bench-enable"
 BASE_PORT = 31000
 
@@ -100,23 +102,6 @@ def write_project(folder: Path, count: int, latency: float) -> Path:
     }
     (folder / "config.yaml").write_text(yaml.safe_dump(config))
     return folder / "config.yaml"
-
-
-def start_lab(config: Path, count: int) -> subprocess.Popen[str]:
-    """``nornir-pack lab up`` in its own process; returns once every device listens."""
-    lab = subprocess.Popen(
-        [sys.executable, "-m", "nornir_pack.cli", "lab", "up", "-c", str(config)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    assert lab.stdout is not None
-    last = ""
-    for line in lab.stdout:
-        if line.startswith("lab ready"):
-            return lab
-        last = line.strip()
-    raise SystemExit(f"the lab did not start for {count} devices: {last}")
 
 
 # ------------------------------------------------------------------ contenders
@@ -223,8 +208,7 @@ def nornir_pack(config: Path, runbook: str, count: int) -> Outcome:
 def measure(count: int, latency: float, only: set[str]) -> list[Outcome]:
     with tempfile.TemporaryDirectory(prefix="nornir-pack-bench-") as folder:
         config = write_project(Path(folder), count, latency)
-        lab = start_lab(config, count)
-        try:
+        with LabProcess(config):  # `nornir-pack lab up`, stopped when the table is done
             contenders = {
                 "floor": lambda: floor(config, count),
                 "netmiko20": lambda: plain_nornir(config, 20),
@@ -234,9 +218,6 @@ def measure(count: int, latency: float, only: set[str]) -> list[Outcome]:
                 "deploy": lambda: nornir_pack(config, "deploy", count),
             }
             return [run() for key, run in contenders.items() if not only or key in only]
-        finally:
-            lab.terminate()
-            lab.wait(timeout=60)
 
 
 def print_table(count: int, latency: float, outcomes: list[Outcome]) -> None:

@@ -52,14 +52,9 @@ def _lab_up(args: argparse.Namespace) -> int:
 
     nr = load_nornir(args.config)
     if args.hosts is not None:
-        names = {name.strip() for name in args.hosts.split(",") if name.strip()}
-        missing = sorted(names - set(nr.inventory.hosts))
-        if not names or missing:
-            raise UsageError(
-                f"--hosts {args.hosts!r}: {', '.join(missing) or 'no host named'} not in the "
-                f"inventory of {args.config}: check the names with `nornir-pack inventory`"
-            )
-        nr = nr.filter(filter_func=lambda host: host.name in names)
+        from .runbook import select_hosts
+
+        nr = select_hosts(nr, (), _host_names(args.hosts), args.config)
     lab = Lab.from_nornir(nr, state_dir=state_dir_for(Path(args.config)))
     if not lab.devices:
         raise UsageError(
@@ -119,16 +114,22 @@ def _lab_reset(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _host_names(raw: str) -> list[str]:
+    """The names of ``--hosts A,B``; none at all is an error, never "every host"."""
+    hosts = [name.strip() for name in raw.split(",") if name.strip()]
+    if not hosts:
+        # an empty list would select nothing, and "nothing" must never turn into "every host"
+        raise UsageError(
+            f"--hosts {raw!r} names no host: give names (--hosts r1,sw1), "
+            "or leave --hosts out to use every host"
+        )
+    return hosts
+
+
 def _run(args: argparse.Namespace) -> int:
     from .runbook import RunOptions, execute
 
-    hosts = [h.strip() for h in (args.hosts or "").split(",") if h.strip()]
-    if args.hosts is not None and not hosts:
-        # an empty list would select nothing, and "nothing" must never turn into "every host"
-        raise UsageError(
-            f"--hosts {args.hosts!r} names no host: give names (--hosts r1,sw1), "
-            "or leave --hosts out to run on every host"
-        )
+    hosts = _host_names(args.hosts) if args.hosts is not None else []
     options = RunOptions(
         config=Path(args.config),
         plugin=args.plugin,

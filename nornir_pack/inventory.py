@@ -139,6 +139,7 @@ PACK_SIMPLE_INVENTORY = "nornir_pack_simple"  # PackSimpleInventory's name in No
 # Inventory documents load_nornir has read and checked, by resolved path, until Nornir takes them.
 _PARSED: dict[Path, Any] = {}
 _PARSED_LOCK = threading.Lock()
+_UNREAD = object()  # no document handed over for a file (an empty file's document is None)
 
 
 class PackSimpleInventory(SimpleInventory):
@@ -169,8 +170,8 @@ class PackSimpleInventory(SimpleInventory):
     @staticmethod
     def _document(file: Path, what: str) -> Any:
         with _PARSED_LOCK:
-            document = _PARSED.pop(file.resolve(), None)
-        if document is None:
+            document = _PARSED.pop(file.resolve(), _UNREAD)
+        if document is _UNREAD:  # used from plain Nornir: nobody read the file for it
             document = read_yaml(file, "inventory file")
         if not document:
             logger.warning("'%s' is empty or contains only comments: no %s", file, what)

@@ -142,7 +142,8 @@ def select_hosts(nr: Nornir, filters: Sequence[str], hosts: Sequence[str], sourc
                 f"--hosts: {', '.join(missing)} not in the inventory of {source}"
                 " (after filters): check the names with `nornir-pack inventory`"
             )
-        nr = nr.filter(filter_func=lambda host: host.name in set(hosts))
+        wanted = set(hosts)
+        nr = nr.filter(filter_func=lambda host: host.name in wanted)
     if not nr.inventory.hosts:
         raise UsageError(
             f"no host of {source} matches the filters: check them with `nornir-pack inventory`"
