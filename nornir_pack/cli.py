@@ -138,6 +138,14 @@ def _run(args: argparse.Namespace) -> int:
         workers=args.workers,
         max_logins=args.max_logins,
         timeout=args.timeout,
+        canary=args.canary,
+        wave_size=args.wave_size,
+        max_fail=args.max_fail,
+        pause=args.pause,
+        on_wave_fail=args.on_wave_fail,
+        wave_by=args.wave_by,
+        confirm_timeout=args.confirm_timeout,
+        post_checks=args.post_check or (),
         commit=args.commit,
         json=args.json,
         junit=args.junit,
@@ -222,11 +230,46 @@ def _add_run_options(parser: argparse.ArgumentParser) -> None:
         "--timeout", type=float, metavar="S", help="seconds a host may take before it fails"
     )
     parser.add_argument("--commit", action="store_true", help="apply changes (default: dry run)")
+    _add_rollout_options(parser)
     parser.add_argument("--json", type=Path, metavar="FILE", help="write a JSON report")
     parser.add_argument("--junit", type=Path, metavar="FILE", help="write a JUnit XML report")
     parser.add_argument("--markdown", type=Path, metavar="FILE", help="write a Markdown summary")
     parser.add_argument(
         "--lab", action="store_true", help="serve the selected hosts from the built-in lab"
+    )
+
+
+def _add_rollout_options(parser: argparse.ArgumentParser) -> None:
+    rollout = parser.add_argument_group(
+        "rollout of a change (see the README: Safe rollout)",
+    )
+    rollout.add_argument(
+        "--canary", type=int, metavar="N", help="the first N hosts alone; any failure stops"
+    )
+    rollout.add_argument("--wave-size", metavar="N|P%", help="hosts per wave after the canary")
+    rollout.add_argument(
+        "--max-fail",
+        metavar="P%",
+        help="a wave fails when more than P%% of its hosts fail (default 0%%)",
+    )
+    rollout.add_argument("--pause", type=float, metavar="S", help="seconds between waves")
+    rollout.add_argument(
+        "--on-wave-fail",
+        choices=("rollback-wave", "rollback-all", "stop"),
+        help="what a failed wave does (default rollback-wave)",
+    )
+    rollout.add_argument("--wave-by", metavar="KEY", help="one value of host data KEY per wave")
+    rollout.add_argument(
+        "--confirm-timeout",
+        type=float,
+        metavar="S",
+        help="commit with a device-side revert timer; confirm once the post-checks pass",
+    )
+    rollout.add_argument(
+        "--post-check",
+        action="append",
+        metavar="NAME",
+        help="a check after each commit: health, or module:function (repeatable)",
     )
 
 

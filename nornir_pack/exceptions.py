@@ -51,3 +51,11 @@ class RunbookCrashed(NornirPackError):
 
 class Interrupted(NornirPackError):
     """The run was interrupted (Ctrl-C) before this host's task started: nothing was done."""
+
+
+class RolledBack(NornirPackError):
+    """The host's change was committed, then undone because its rollout wave failed."""
+
+
+class NotStarted(NornirPackError):
+    """The rollout stopped before this host's wave: nothing was done on it."""

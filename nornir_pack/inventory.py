@@ -225,7 +225,7 @@ def load_nornir(config_file: str | Path = "config.yaml", **overrides: Any) -> No
             _PARSED.update(handed)
         nr = InitNornir(config_file=str(path), **settings)
     except UsageError as exc:
-        if str(exc).startswith("runner option"):
+        if str(exc).startswith(("runner option", "rollout option", "post check")):
             raise UsageError(f"{path}: {exc}") from None
         raise
     except (TypeError, ValueError, KeyError, AttributeError) as exc:

@@ -19,10 +19,13 @@ from .exceptions import (
     Interrupted,
     LibraryError,
     NornirPackError,
+    NotStarted,
     RollbackFailed,
+    RolledBack,
 )
 from .health.model import CHECK_FAILED, CHECK_SKIPPED, HealthReport
 from .redaction import Redactor
+from .rollout import ROLLOUT_STEP
 
 if TYPE_CHECKING:
     from nornir.core.task import MultiResult, Result
@@ -35,18 +38,30 @@ STATUS_UNHEALTHY = "unhealthy"
 STATUS_ROLLBACK_FAILED = "rollback-failed"
 # Ctrl-C came before the host's task started: nothing was done on it.
 STATUS_INTERRUPTED = "interrupted"
+# The host's change was committed, then undone because its rollout wave failed.
+STATUS_ROLLED_BACK = "rolled-back"
+# The rollout stopped before the host's wave: nothing was done on it.
+STATUS_NOT_STARTED = "not-started"
 # Worst first: a host's status is the worst of its steps'.
 SEVERITY = (
     STATUS_ROLLBACK_FAILED,
     STATUS_FAILED,
+    STATUS_ROLLED_BACK,
     STATUS_NONCOMPLIANT,
     STATUS_UNHEALTHY,
     STATUS_INTERRUPTED,
+    STATUS_NOT_STARTED,
     STATUS_CHANGED,
     STATUS_OK,
 )
 BAD_STATUSES = frozenset(
-    {STATUS_ROLLBACK_FAILED, STATUS_FAILED, STATUS_NONCOMPLIANT, STATUS_UNHEALTHY}
+    {
+        STATUS_ROLLBACK_FAILED,
+        STATUS_FAILED,
+        STATUS_ROLLED_BACK,
+        STATUS_NONCOMPLIANT,
+        STATUS_UNHEALTHY,
+    }
 )
 
 # JUnit's two kinds of bad outcome: the device said no (a refused change, a failed check, a
@@ -99,6 +114,8 @@ class RunReport:
     # code that goes with it; the hosts are then those that finished.
     stopped: str = ""
     stopped_code: int = EXIT_OK
+    # a rollout's waves (``nornir_pack.rollout.Wave.to_dict``), in the order they went out
+    waves: tuple[Mapping[str, Any], ...] = ()
 
     @property
     def failed_hosts(self) -> list[str]:
@@ -132,6 +149,7 @@ def build_report(
     redact: Redactor | None = None,
     stopped: str = "",
     stopped_code: int = EXIT_OK,
+    waves: Iterable[Mapping[str, Any]] = (),
 ) -> RunReport:
     """Turn Nornir's results (or, for a run that stopped early, each host's last finished
     task) into a report, redacting secrets from every text."""
@@ -147,6 +165,7 @@ def build_report(
         hosts=hosts,
         stopped=clean(stopped),
         stopped_code=stopped_code,
+        waves=tuple(_jsonable(wave, clean) for wave in waves),
     )
 
 
@@ -162,12 +181,14 @@ def _steps_of(multi: MultiResult) -> list[Result]:
     The grouping task is kept only when it failed on its own (an exception before or between
     its subtasks), so the reason is never lost.
     """
-    if len(multi) == 1:
-        return [multi[0]]
-    steps = list(multi[1:])
-    if multi[0].failed and not any(r.failed for r in steps):
-        steps.append(multi[0])
-    return steps
+    own = [r for r in multi if not getattr(r, ROLLOUT_STEP, False)]
+    after = [r for r in multi if getattr(r, ROLLOUT_STEP, False)]  # the rollout's rollback
+    if len(own) <= 1:
+        return own + after
+    steps = own[1:]
+    if own[0].failed and not any(r.failed for r in steps):
+        steps.append(own[0])
+    return steps + after
 
 
 def _host_report(name: str, multi: MultiResult, duration: float, clean: Redactor) -> HostReport:
@@ -277,6 +298,10 @@ def failure_class(exception: BaseException | None) -> tuple[str, str]:
     """
     if isinstance(exception, RollbackFailed):
         return STATUS_ROLLBACK_FAILED, KIND_ERROR
+    if isinstance(exception, RolledBack):
+        return STATUS_ROLLED_BACK, KIND_FAILURE
+    if isinstance(exception, NotStarted):
+        return STATUS_NOT_STARTED, STATUS_SKIPPED
     if isinstance(exception, Interrupted):
         return STATUS_INTERRUPTED, STATUS_SKIPPED
     if isinstance(exception, (DeviceUnreachable, LibraryError)):
@@ -350,6 +375,7 @@ def to_json(report: RunReport) -> str:
         "exit_code": report.exit_code,
         "stopped": report.stopped or None,
         "summary": report.counts(),
+        "waves": [dict(wave) for wave in report.waves],
         "hosts": [_host_json(host) for host in report.hosts],
     }
     return json.dumps(document, indent=2, sort_keys=False, default=str) + "\n"
@@ -398,6 +424,8 @@ def to_junit(report: RunReport) -> str:
         ET.SubElement(element, kind, message=first_line(report.stopped)).text = report.stopped
         suite.set("tests", str(len(cases) + 1))
         suite.set(f"{kind}s", str(int(suite.get(f"{kind}s", "0")) + 1))
+    for wave in report.waves:
+        _wave_case(suite, report.runbook, wave)
     for host, case in cases:
         element = ET.SubElement(
             suite, "testcase", classname=f"{report.runbook}.{host.name}", name=case.name
@@ -420,6 +448,39 @@ def to_junit(report: RunReport) -> str:
     return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(suites, "unicode") + "\n"
 
 
+def _wave_case(suite: ET.Element, runbook: str, wave: Mapping[str, Any]) -> None:
+    """A JUnit case for a rollout wave: failed when the wave failed, skipped when it never
+    started; its text lists the hosts and what was rolled back."""
+    element = ET.SubElement(suite, "testcase", classname=f"{runbook}.waves", name=_wave_name(wave))
+    text = _wave_text(wave)
+    suite.set("tests", str(int(suite.get("tests", "0")) + 1))
+    if wave["status"] == "failed":
+        ET.SubElement(element, KIND_FAILURE, message=wave["reason"], type="wave-failed").text = text
+        suite.set("failures", str(int(suite.get("failures", "0")) + 1))
+    elif wave["status"] in ("not started", "interrupted"):
+        ET.SubElement(element, "skipped", message=wave["reason"] or wave["status"])
+        suite.set("skipped", str(int(suite.get("skipped", "0")) + 1))
+    else:
+        ET.SubElement(element, "system-out").text = text
+
+
+def _wave_name(wave: Mapping[str, Any]) -> str:
+    label = f" ({wave['label']})" if wave.get("label") else ""
+    return f"wave {wave['number']}{label}"
+
+
+def _wave_text(wave: Mapping[str, Any]) -> str:
+    lines = [f"hosts: {', '.join(wave['hosts'])}"]
+    for key, title in (
+        ("failed", "failed"),
+        ("rolled_back", "rolled back"),
+        ("rollback_failed", "rollback failed"),
+    ):
+        if wave.get(key):
+            lines.append(f"{title}: {', '.join(wave[key])}")
+    return "\n".join(lines)
+
+
 def to_markdown(report: RunReport) -> str:
     """A summary for a CI job page or a pull request comment."""
     counts = ", ".join(f"{n} {s}" for s, n in sorted(report.counts().items())) or "no hosts"
@@ -431,6 +492,7 @@ def to_markdown(report: RunReport) -> str:
         f"{len(report.hosts)} hosts: {counts}. Took {report.duration:.1f} s.",
         "",
         *([f"**The run stopped:** {report.stopped}", ""] if report.stopped else []),
+        *_markdown_waves(report.waves),
         "| host | status | changed | duration | message |",
         "| --- | --- | --- | --- | --- |",
     ]
@@ -466,3 +528,19 @@ def to_markdown(report: RunReport) -> str:
             "</details>",
         ]
     return "\n".join(lines) + "\n"
+
+
+def _markdown_waves(waves: Iterable[Mapping[str, Any]]) -> list[str]:
+    """The rollout's waves as a table, placed before the host table (none without waves)."""
+    if not waves:
+        return []
+    rows = ["| wave | status | hosts | failed | rolled back |", "| --- | --- | --- | --- | --- |"]
+    for wave in waves:
+        rolled = ", ".join(wave["rolled_back"]) or "-"
+        if wave.get("rollback_failed"):
+            rolled += f" (rollback FAILED: {', '.join(wave['rollback_failed'])})"
+        rows.append(
+            f"| {_wave_name(wave)} | {wave['status']} | {', '.join(wave['hosts'])} "
+            f"| {', '.join(wave['failed']) or '-'} | {rolled} |"
+        )
+    return [*rows, ""]

@@ -79,6 +79,15 @@ class RunOptions:
     workers: int | None = None
     max_logins: int | None = None
     timeout: float | None = None
+    # the rollout (see nornir_pack.rollout): None leaves config.yaml's runner option
+    canary: int | None = None
+    wave_size: str | None = None
+    max_fail: str | None = None
+    pause: float | None = None
+    on_wave_fail: str | None = None
+    wave_by: str | None = None
+    confirm_timeout: float | None = None
+    post_checks: Sequence[str] = ()
     commit: bool = False
     json: Path | None = None
     junit: Path | None = None
@@ -214,6 +223,7 @@ def execute(name: str, options: RunOptions, stream: IO[str] | None = None) -> in
         redact=redact,
         stopped=stopped,
         stopped_code=stopped_code,
+        waves=[wave.to_dict() for wave in getattr(nr.runner, "waves", ())],
     )
     print_summary(report, watcher.console)
     write_reports(report, options)
@@ -241,12 +251,20 @@ def prepare(name: str, options: RunOptions) -> tuple[Path, Callable[..., Any], N
 
 
 def with_runner_options(nr: Nornir, options: RunOptions) -> Nornir:
-    """``--workers``, ``--max-logins`` and ``--timeout`` over the config's runner options;
-    they are options of nornir-pack's runner, which they select."""
+    """``--workers``, ``--max-logins``, ``--timeout`` and the rollout's flags over the config's
+    runner options; they are options of nornir-pack's runner, which they select."""
     given = {
         "num_workers": ("--workers", options.workers),
         "max_logins": ("--max-logins", options.max_logins),
         "host_timeout": ("--timeout", options.timeout),
+        "canary": ("--canary", options.canary),
+        "wave_size": ("--wave-size", options.wave_size),
+        "max_fail": ("--max-fail", options.max_fail),
+        "pause": ("--pause", options.pause),
+        "on_wave_fail": ("--on-wave-fail", options.on_wave_fail),
+        "wave_by": ("--wave-by", options.wave_by),
+        "confirm_timeout": ("--confirm-timeout", options.confirm_timeout),
+        "post_checks": ("--post-check", list(options.post_checks) or None),
     }
     overrides = {key: value for key, (_, value) in given.items() if value is not None}
     if not overrides:
@@ -255,12 +273,16 @@ def with_runner_options(nr: Nornir, options: RunOptions) -> Nornir:
     try:
         return nr.with_runner(PackRunner(**{**base, **overrides}))
     except UsageError as exc:
+        message = str(exc)
+        if message.startswith("post check") and options.post_checks:
+            raise UsageError(f"--post-check: {message}") from None
         flag = next(
-            (f for key, (f, value) in given.items() if value is not None and key in str(exc)), None
+            (f for key, (f, value) in given.items() if value is not None and key in message),
+            None,
         )
         if flag is None:
-            raise UsageError(f"{options.config}: {exc}") from None
-        raise UsageError(f"{flag}: {str(exc).split(': ', 1)[1]}") from None
+            raise UsageError(f"{options.config}: {message}") from None
+        raise UsageError(f"{flag}: {message.split(': ', 1)[1]}") from None
 
 
 def _call(
@@ -324,7 +346,10 @@ STATUS_STYLES = {
     "failed": "red",
     "non-compliant": "red",
     "rollback-failed": "bold red",
+    "rolled-back": "red",
+    "unhealthy": "red",
     "interrupted": "magenta",
+    "not-started": "magenta",
 }
 
 
@@ -368,8 +393,23 @@ def print_summary(report: RunReport, console: Console) -> None:
     for host, step in diffs:
         console.print(f"{host.name}: {step.name} diff", markup=False, style="bold")
         console.print(_shortened(step.diff), markup=False, highlight=False)
+    for wave in report.waves:
+        console.print(_wave_line(wave), markup=False, highlight=False)
     counts = ", ".join(f"{n} {_styled(s)}" for s, n in sorted(report.counts().items()))
     console.print(f"{len(report.hosts)} hosts: {counts or 'none finished'}")
+
+
+def _wave_line(wave: Mapping[str, Any]) -> str:
+    """A rollout wave in one line: its hosts, what became of it and what was rolled back."""
+    label = f" ({wave['label']})" if wave["label"] else ""
+    line = f"wave {wave['number']}{label}, {len(wave['hosts'])} hosts: {wave['status']}"
+    if wave["status"] == "failed":
+        line += f", {wave['reason']}"
+    if wave["rolled_back"]:
+        line += f"; rolled back: {', '.join(wave['rolled_back'])}"
+    if wave["rollback_failed"]:
+        line += f"; ROLLBACK FAILED: {', '.join(wave['rollback_failed'])}"
+    return line
 
 
 def _styled(status: str) -> str:

@@ -11,6 +11,9 @@ and adds:
 - ``host_timeout``: a host that has not finished this many seconds after it started fails,
   saying which step it was in, its connections are closed, and the run moves on;
 - ``task_timeout``: the whole ``nr.run`` ends by then, every unfinished host failed;
+- a rollout (``canary``, ``wave_size``, ``max_fail``, ``pause``, ``on_wave_fail``, ``wave_by``,
+  ``confirm_timeout``, ``post_checks``): a change task goes out wave by wave and a failed wave
+  is rolled back — see ``nornir_pack.rollout``;
 - Ctrl-C or SIGTERM: hosts not started yet are not started (reported ``interrupted``, nothing
   done on them); hosts in flight finish what they were doing (a change is committed, verified
   and saved, or rolled back), then the interrupt goes on to the command, which writes the
@@ -29,20 +32,39 @@ import sys
 import threading
 import time
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from types import FrameType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from nornir.core.task import AggregatedResult, MultiResult, Result
+from nornir.core.processor import Processors
+from nornir.core.task import AggregatedResult, MultiResult, Result, Task
 
-from ..exceptions import DeviceUnreachable, Interrupted, UsageError
+from ..exceptions import (
+    DeviceUnreachable,
+    Interrupted,
+    NornirPackError,
+    NotStarted,
+    RolledBack,
+    UsageError,
+)
 from ..logins import LoginPolicy, forget, login_policy, step_of
+from ..postchecks import resolve as resolve_checks
+from ..rollout import (
+    ROLLOUT_STEP,
+    OnWaveFail,
+    RolloutOptions,
+    Wave,
+    commits,
+    is_read_only,
+    plan_waves,
+    rollout,
+    wave_failed,
+)
 
 if TYPE_CHECKING:
     from nornir.core.inventory import Host
-    from nornir.core.task import Task
 
 log = logging.getLogger("nornir_pack")
 
@@ -95,17 +117,39 @@ class PackRunner:
         retry_backoff: float = 0.5,
         host_timeout: float | None = 30.0,
         task_timeout: float | None = None,
+        canary: int = 0,
+        wave_size: int | str | None = None,
+        max_fail: float | str = 0.0,
+        pause: float = 0.0,
+        on_wave_fail: OnWaveFail = "rollback-wave",
+        wave_by: str | None = None,
+        confirm_timeout: float | None = None,
+        post_checks: Sequence[Any] = (),
     ) -> None:
         self.options = RunnerOptions(
             num_workers, max_logins, connect_retries, retry_backoff, host_timeout, task_timeout
         )
+        self.rollout = RolloutOptions(
+            canary,
+            wave_size,
+            max_fail,
+            pause,
+            on_wave_fail,
+            wave_by,
+            confirm_timeout,
+            resolve_checks(post_checks),
+        )
+        # every wave of every rolled-out task of this runner's runs, for the reports
+        self.waves: list[Wave] = []
 
     def run(self, task: Task, hosts: list[Host]) -> AggregatedResult:
         options = self.options
         ensure_open_files(len(hosts) * FILES_PER_HOST + FILES_SPARE)
         policy = LoginPolicy(options.max_logins, options.connect_retries, options.retry_backoff)
-        with login_policy(policy):
-            return _Run(task, hosts, options).wait()
+        with login_policy(policy), rollout(self.rollout):
+            if not self.rollout.waves or is_read_only(task):
+                return _Run(task, hosts, options).wait()
+            return _Rollout(self, task, hosts).run()
 
 
 class _Run:
@@ -147,7 +191,8 @@ class _Run:
             try:
                 outcome: MultiResult | None = self.task.copy().start(host)
             except BaseException as exc:  # Task.start catches Exception; this is the rest
-                outcome = self._failed(host, DeviceUnreachable(f"the host's task stopped: {exc!r}"))
+                error = DeviceUnreachable(f"the host's task stopped: {exc!r}")
+                outcome = failed_result(self.task, host, error)
             finally:
                 forget(host.name)
             self.done.put((host.name, outcome))
@@ -207,9 +252,8 @@ class _Run:
         if host is None:
             return  # a wake-up, or a host already failed by its deadline
         if outcome is None:
-            outcome = self._failed(
-                host, Interrupted("interrupted before it started: nothing was done on it")
-            )
+            error = Interrupted("interrupted before it started: nothing was done on it")
+            outcome = failed_result(self.task, host, error)
         self.result[name] = outcome
 
     def _wait_for(self) -> float:
@@ -247,18 +291,105 @@ class _Run:
             del self.remaining[name]
             if started is None:
                 self.stop.set()  # the task is over: start no more hosts
-            self.result[name] = self._failed(host, error)
+            self.result[name] = failed_result(self.task, host, error)
             _abandon(host)
 
-    def _failed(self, host: Host, error: Exception) -> MultiResult:
-        """A host's failed result, shown to the processors as if its task had ended."""
-        task = self.task.copy()
-        task.host = host
-        failed = Result(host=host, failed=True, result=str(error), exception=error, name=task.name)
-        multi = MultiResult(task.name)
-        multi.append(failed)
-        task.processors.task_instance_completed(task, host, multi)
-        return multi
+
+def failed_result(task: Task, host: Host, error: Exception) -> MultiResult:
+    """A host's failed result, shown to the processors as if its task had ended."""
+    task = task.copy()
+    task.host = host
+    failed = Result(host=host, failed=True, result=str(error), exception=error, name=task.name)
+    multi = MultiResult(task.name)
+    multi.append(failed)
+    task.processors.task_instance_completed(task, host, multi)
+    return multi
+
+
+class _Rollout:
+    """One ``nr.run`` of a change task, wave by wave (see ``nornir_pack.rollout``)."""
+
+    def __init__(self, runner: PackRunner, task: Task, hosts: list[Host]) -> None:
+        self.runner = runner
+        self.task = task
+        self.options = runner.rollout
+        order = {name: index for index, name in enumerate(task.nornir.inventory.hosts)}
+        self.hosts = {host.name: host for host in sorted(hosts, key=lambda h: order[h.name])}
+        self.waves = plan_waves(list(self.hosts.values()), self.options)
+        runner.waves.extend(self.waves)
+        self.result = AggregatedResult(task.name)
+
+    def run(self) -> AggregatedResult:
+        failed_wave: Wave | None = None
+        for index, wave in enumerate(self.waves):
+            if failed_wave is not None:
+                self._hold(wave, NotStarted(_held_reason(failed_wave)))
+                continue
+            try:
+                if index and self.options.pause:
+                    threading.Event().wait(self.options.pause)  # Ctrl-C ends the wait
+                outcome = _Run(self.task, self._hosts(wave.hosts), self.runner.options).wait()
+            except KeyboardInterrupt:
+                wave.status = "interrupted"
+                for later in self.waves[index + 1 :]:
+                    self._hold(later, Interrupted("interrupted before its wave started"))
+                raise
+            self.result.update(outcome)
+            wave.failed = [name for name in wave.hosts if outcome[name].failed]
+            if not wave_failed(wave, self.options):
+                wave.status = "passed"
+                continue
+            wave.status, failed_wave = "failed", wave
+            budget = "" if wave.label == "canary" else f" (max-fail {self.options.max_fail:g}%)"
+            wave.reason = f"{len(wave.failed)} of {len(wave.hosts)} hosts failed{budget}"
+            self._roll_back(wave)
+        return self.result
+
+    def _hosts(self, names: list[str]) -> list[Host]:
+        return [self.hosts[name] for name in names]
+
+    def _hold(self, wave: Wave, error: NornirPackError) -> None:
+        """Report a wave's hosts as not started, saying why."""
+        wave.status = "not started"
+        wave.reason = str(error)
+        for host in self._hosts(wave.hosts):
+            self.result[host.name] = failed_result(self.task, host, error)
+
+    def _roll_back(self, failed_wave: Wave) -> None:
+        """Undo the commits of the failed wave (or of every wave so far), each verified."""
+        if self.options.on_wave_fail == "stop":
+            return
+        waves = [failed_wave]
+        if self.options.on_wave_fail == "rollback-all":
+            waves = [w for w in self.waves if w.status in ("passed", "failed")]
+        by_wave = {name: wave for wave in waves for name in wave.hosts}
+        committed = commits(by_wave)
+        if not committed:
+            return
+        from ..tasks.deploy import undo_commit  # noqa: PLC0415 (the runner sits below the tasks)
+
+        undo = Task(
+            undo_commit,
+            nornir=self.task.nornir,
+            global_dry_run=False,
+            processors=Processors(),
+            name="rollback",
+            reason=f"wave {failed_wave.number} failed: {failed_wave.reason}",
+        )
+        outcome = _Run(undo, self._hosts(list(committed)), self.runner.options).wait()
+        for name in committed:  # in inventory order
+            step = outcome[name][0]
+            setattr(step, ROLLOUT_STEP, True)  # reported after the host's own steps
+            self.result[name].append(step)
+            undone = isinstance(step.exception, RolledBack)
+            (by_wave[name].rolled_back if undone else by_wave[name].rollback_failed).append(name)
+
+
+def _held_reason(failed_wave: Wave) -> str:
+    return (
+        f"not started: wave {failed_wave.number} failed ({failed_wave.reason}), "
+        "so the rollout stopped before this host's wave"
+    )
 
 
 def _abandon(host: Host) -> None:
@@ -294,4 +425,4 @@ def ensure_open_files(needed: int) -> None:
         )
 
 
-__all__ = ["PackRunner", "RunnerOptions", "ensure_open_files"]
+__all__ = ["PackRunner", "RunnerOptions", "ensure_open_files", "failed_result"]

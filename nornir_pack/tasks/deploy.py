@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from nornir.core.task import Result, Task
 
-from ..backends import ConfigBackend, check_mode, for_host, sanitize_diff
+from .. import postchecks, rollout
+from ..backends import ConfigBackend, Mode, check_mode, for_host, sanitize_diff
 from ..diff import REDACTED
-from ..exceptions import DeviceError, RollbackFailed, UsageError
+from ..exceptions import DeviceError, RollbackFailed, RolledBack, UsageError
 from ..paths import pack_path
 from .boundary import as_device_error, failed, task_boundary
 from .render import render
@@ -25,14 +27,21 @@ def deploy_config(
     *,
     template_dir: str | Path | None = None,
     template: str | None = None,
+    confirm_timeout: float | None = None,
+    post_checks: Sequence[Any] | None = None,
 ) -> Result:
     """Nornir task: make the device run ``config`` (or the host's template rendered from
     ``template_dir``, as ``render_config`` does).
 
     Result.diff is the normalised diff, the same whichever plugin, secrets sanitised. A dry run
     (``dry_run`` or the Nornir default) reads only and reports ``changed=False``. Otherwise the
-    change is committed, verified and saved; on any failure the device is rolled back to the
+    change is committed, verified, post-checked over a new connection (``post_checks``: see
+    ``nornir_pack.postchecks``) and saved; on any failure the device is rolled back to the
     snapshot taken first, that is verified too, and the host fails saying what was undone.
+    With ``confirm_timeout`` (seconds) the change is committed with a device-side revert timer
+    and confirmed only once the post-checks pass; if they fail, or the device cannot be
+    reached again, the device reverts by itself when the timer fires. Both default to the
+    run's rollout options (``--confirm-timeout``, ``--post-check``).
     Running it again with the same config changes nothing and reports ``changed=False``.
     """
     host = task.host
@@ -52,13 +61,125 @@ def deploy_config(
         return Result(host=host, changed=False, diff="", result={**summary, "status": "in sync"})
     if task.is_dry_run(dry_run):
         return Result(host=host, changed=False, diff=shown, result={**summary, "status": "dry run"})
+    change = Change(backend, candidate, chosen_mode, snapshot, task.nornir.config)
+    timeout = confirm_timeout_of(confirm_timeout)
     try:
-        backend.apply(candidate, chosen_mode, running=snapshot)
-        backend.save()
-    except Exception as exc:  # whatever broke the change, the device goes back to the snapshot
-        cause = as_device_error(exc, host, "deploy")
-        return failed(host, roll_back(backend, snapshot, cause), diff=shown)
-    return Result(host=host, changed=True, diff=shown, result={**summary, "status": "committed"})
+        status = change.commit(checks_of(post_checks), timeout)
+    except DeviceError as exc:
+        return failed(host, exc, diff=shown)
+    return Result(host=host, changed=True, diff=shown, result={**summary, "status": status})
+
+
+def confirm_timeout_of(given: float | None) -> float | None:
+    """The task's ``confirm_timeout``, else the run's rollout option."""
+    if given is not None:
+        return given
+    options = rollout.active()
+    return options.confirm_timeout if options is not None else None
+
+
+def checks_of(given: Sequence[Any] | None) -> tuple[Any, ...]:
+    """The task's ``post_checks`` (names resolved), else the run's rollout option."""
+    if given is not None:
+        return postchecks.resolve(given)
+    options = rollout.active()
+    return options.post_checks if options is not None else ()
+
+
+class Change:
+    """Committing one host's change the safe way, whichever plugin: post-checked over a new
+    connection, confirmed within a device-side timer or rolled back to ``snapshot``."""
+
+    def __init__(
+        self, backend: ConfigBackend, candidate: str, mode: Mode, snapshot: str, config: Any
+    ) -> None:
+        self.backend = backend
+        self.candidate = candidate
+        self.mode = mode
+        self.snapshot = snapshot
+        self.config = config
+
+    def commit(self, checks: tuple[Any, ...], confirm_timeout: float | None) -> str:
+        """Commit, check and (with a timer) confirm; returns the status to report.
+
+        Raises:
+            DeviceError: the host failed, with what was undone or what the device will undo.
+        """
+        backend, host = self.backend, self.backend.host
+        postchecks.before_change(checks, host, self.config)
+        if confirm_timeout is not None:
+            return self._commit_confirmed(checks, confirm_timeout)
+        try:
+            backend.apply(self.candidate, self.mode, running=self.snapshot)
+            postchecks.after_change(backend, self.candidate, self.mode, checks, self.config)
+            backend.save()
+        except Exception as exc:  # whatever broke the change, the device goes back
+            raise roll_back(backend, self.snapshot, as_device_error(exc, host, "deploy")) from None
+        rollout.record_commit(host, backend.plugin, self.snapshot)
+        return "committed"
+
+    def _commit_confirmed(self, checks: tuple[Any, ...], timeout: float) -> str:
+        backend, host = self.backend, self.backend.host
+        try:
+            backend.apply_pending(
+                self.candidate, self.mode, running=self.snapshot, revert_after=timeout
+            )
+        except Exception as exc:  # refused before the timer mattered: undo it now, verified
+            raise roll_back(backend, self.snapshot, as_device_error(exc, host, "deploy")) from None
+        reverts = (
+            f"not confirmed: the device reverts to its pre-change config by itself when its "
+            f"{timeout:g} s timer fires"
+        )
+        try:
+            postchecks.after_change(backend, self.candidate, self.mode, checks, self.config)
+        except DeviceError as exc:
+            backend.close()
+            raise type(exc)(f"{exc}\n{reverts}") from None
+        try:
+            backend.confirm()
+        except Exception as exc:
+            backend.close()
+            cause = as_device_error(exc, host, "confirming the change")
+            raise type(cause)(f"{cause}\n{reverts}") from None
+        rollout.record_commit(host, backend.plugin, self.snapshot)
+        return "committed and confirmed"
+
+
+@task_boundary
+def undo_commit(task: Task, reason: str) -> Result:
+    """Nornir task the rollout runs on a committed host of a failed wave: restore the
+    snapshot recorded at its commit, verified, and fail the host as ``RolledBack``."""
+    host = task.host
+    commit = rollout.commits([host.name]).get(host.name)
+    if commit is None:
+        raise DeviceError("nothing to roll back: no commit was recorded for this host")
+    backend = for_host(task, commit.plugin)
+    try:
+        undone = backend.rollback(commit.snapshot)
+    except Exception as exc:
+        backend.close()
+        cause = as_device_error(exc, host, "rollback")
+        return failed(
+            host,
+            RollbackFailed(
+                f"{reason}; rolling back its committed change failed: {cause}\n"
+                "the running config may differ from the pre-change snapshot: check the device"
+            ),
+        )
+    backend.close()
+    rollout.forget_commit(host.name)
+    shown = sanitize_diff(undone, backend.platform).strip()
+    message = f"rolled back: {reason}; running config verified equal to the pre-change snapshot" + (
+        f", undoing:\n{shown}" if shown else ""
+    )
+    return Result(
+        host=host,
+        failed=True,
+        changed=True,
+        diff=sanitize_diff(undone, backend.platform),
+        result=message,
+        exception=RolledBack(message),
+    )
 
 
 def refuse_redacted(candidate: str) -> None:

@@ -16,6 +16,7 @@ from ..backends import Mode, intended_config, sanitize_diff
 from ..backends.napalm import NapalmBackend
 from ..diff import normalised_diff
 from ..exceptions import DeviceError, NornirPackError
+from ..rollout import read_only
 from .boundary import as_device_error, failed, task_boundary
 from .deploy import refuse_redacted, roll_back
 
@@ -24,6 +25,7 @@ def _mode(replace: bool) -> Mode:
     return "replace" if replace else "merge"
 
 
+@read_only
 @task_boundary
 def napalm_diff(task: Task, config: str, replace: bool = False) -> Result:
     """Nornir task: what committing ``config`` would change, without changing anything.

@@ -12,6 +12,7 @@ from nornir.core.task import Result, Task
 from ..exceptions import UsageError
 from ..paths import pack_path
 from ..platforms import canonical_platform
+from ..rollout import read_only
 from ..yamlfile import not_utf8
 from .boundary import task_boundary
 
@@ -78,6 +79,7 @@ def render(host: Host, template_dir: str | Path, template: str | None = None) ->
         raise UsageError(f"{path}: cannot read the template: {exc.strerror}") from None
 
 
+@read_only
 @task_boundary
 def render_config(
     task: Task, template_dir: str | Path | None = None, template: str | None = None
