@@ -36,13 +36,19 @@ def fleet(project: Path, lab: Lab) -> dict[str, Device]:
             password=PASSWORD,
             secret=SECRET,
             config=PLATFORMS[platform].seed(name, 0),
+            snmp_port=0,
         )
         plugin = "netmiko" if (number // 2) % 2 else "scrapli"
         hosts[name] = {
             "hostname": "127.0.0.1",
             "port": device.port,
             "groups": [group],
-            "data": {"nornir_pack": {"plugin": plugin}, "site": "ab"[number > 6]},
+            "data": {
+                "nornir_pack": {"plugin": plugin},
+                "site": "ab"[number > 6],
+                "snmp_port": device.snmp_port,
+                "snmp": {"community": "public"},  # the seeds' read-only community
+            },
         }
         devices[name] = device
     (project / "inventory" / "hosts.yaml").write_text(yaml.safe_dump(hosts, sort_keys=False))
@@ -189,3 +195,77 @@ def test_bad_rollout_flags_are_one_line_exit_2_before_any_login(
     assert message in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
     assert all(device.logins == 0 for device in fleet.values())
+
+
+def test_a_failed_health_post_check_rolls_its_host_and_its_wave_back(
+    project: Path, fleet: dict[str, Device], tmp_path: Path
+) -> None:
+    before = _running(fleet)
+    fleet["h03"].knobs.cpu = 97.0  # over the default 80% threshold: the health check fails
+    result = nornir_pack(
+        project,
+        "run",
+        "deploy",
+        "--commit",
+        "--wave-size",
+        "4",
+        "--post-check",
+        "health",
+        "--json",
+        str(tmp_path / "r.json"),
+    )
+    assert result.returncode == 1, result.stderr
+    report = json.loads((tmp_path / "r.json").read_text())
+    hosts = {host["name"]: host for host in report["hosts"]}
+    assert hosts["h03"]["status"] == "failed"
+    assert "cpu: 97% is above the 80% threshold" in hosts["h03"]["message"]
+    assert "rolled back to the pre-change snapshot" in hosts["h03"]["message"]
+    after = _running(fleet)
+    for name in ("h01", "h02", "h03", "h04"):
+        assert same_config(fleet[name], after[name], before[name]), name
+    assert [w["status"] for w in report["waves"]] == ["failed", "not started", "not started"]
+    assert report["waves"][0]["rolled_back"] == ["h01", "h02", "h04"]
+
+
+GUARDED_RUNBOOK = """
+from nornir_pack.tasks import deploy_config
+
+
+def no_deploy_on_h02(host, connection):
+    # a user check gets the host and the plugin's own connection, freshly logged in
+    assert connection is not None
+    return "h02 is frozen this week" if host.name == "h02" else True
+
+
+def run(nr, *, plugin=None, commit=False):
+    return nr.run(
+        task=deploy_config, plugin=plugin, dry_run=not commit, post_checks=[no_deploy_on_h02]
+    )
+"""
+
+
+def test_a_runbooks_own_post_check_stops_a_wave_of_its_own_deploy(
+    project: Path, fleet: dict[str, Device], tmp_path: Path
+) -> None:
+    (project / "runbooks" / "guarded.py").write_text(GUARDED_RUNBOOK)
+    before = _running(fleet)
+    result = nornir_pack(
+        project,
+        "run",
+        "guarded",
+        "--commit",
+        "--wave-size",
+        "6",
+        "--json",
+        str(tmp_path / "r.json"),
+    )
+    assert result.returncode == 1, result.stderr
+    report = json.loads((tmp_path / "r.json").read_text())
+    hosts = {host["name"]: host for host in report["hosts"]}
+    assert "post-check" in hosts["h02"]["message"]
+    assert "h02 is frozen this week" in hosts["h02"]["message"]
+    after = _running(fleet)
+    for name in (f"h{n:02d}" for n in range(1, 7)):
+        assert same_config(fleet[name], after[name], before[name]), name
+    for name in (f"h{n:02d}" for n in range(7, 13)):
+        assert after[name] == before[name], name
