@@ -402,6 +402,23 @@ def test_health_inventory(project: Path) -> None:
     assert {h["steps"][0]["result"]["source"] for h in report["hosts"]} == {"snmp"}
 
 
+def test_rollout(project: Path) -> None:
+    """The rollout example on the lab: canary r1, then two waves of two, every host
+    committed, confirmed and post-checked."""
+    command = BLOCKS["rollout"].replace("\\\n", " ").strip().replace("nornir-pack ", "", 1)
+    done = bash(f"{sys.executable} -m nornir_pack.cli {command} --lab --json r.json", project)
+    assert done.returncode == 0, done.stdout + done.stderr
+    report = json.loads((project / "r.json").read_text())
+    assert [(w["label"], w["hosts"], w["status"]) for w in report["waves"]] == [
+        ("canary", ["r1"], "passed"),
+        ("", ["r2", "sw1"], "passed"),
+        ("", ["sw2"], "passed"),
+    ]
+    assert {h["steps"][0]["result"]["status"] for h in report["hosts"]} == {
+        "committed and confirmed"
+    }
+
+
 def test_health_postcheck(project: Path) -> None:
     done = python(BLOCKS["health-postcheck"], project)
     assert done.returncode == 0, done.stderr
@@ -439,4 +456,5 @@ CHECKED: dict[str, Callable[..., None]] = {
     "health-inventory": test_health_inventory,
     "health-config": test_health_inventory,
     "health-postcheck": test_health_postcheck,
+    "rollout": test_rollout,
 }
