@@ -269,3 +269,37 @@ def test_a_runbooks_own_post_check_stops_a_wave_of_its_own_deploy(
         assert same_config(fleet[name], after[name], before[name]), name
     for name in (f"h{n:02d}" for n in range(7, 13)):
         assert after[name] == before[name], name
+
+
+@pytest.mark.parametrize(("host", "uplink"), [("h03", "GigabitEthernet1"), ("h04", "Ethernet1")])
+def test_a_template_that_shuts_an_up_interface_is_caught_by_health_and_rolled_back(
+    project: Path, fleet: dict[str, Device], tmp_path: Path, host: str, uplink: str
+) -> None:
+    hosts_file = project / "inventory" / "hosts.yaml"
+    hosts = yaml.safe_load(hosts_file.read_text())
+    hosts[host]["data"]["interfaces"] = {uplink: {"shutdown": True}}
+    hosts_file.write_text(yaml.safe_dump(hosts, sort_keys=False))
+    result = nornir_pack(
+        project,
+        "run",
+        "deploy",
+        "--commit",
+        "--hosts",
+        host,
+        "--post-check",
+        "health",
+        "--json",
+        str(tmp_path / "r.json"),
+    )
+    assert result.returncode == 1, result.stderr
+    (report,) = json.loads((tmp_path / "r.json").read_text())["hosts"]
+    assert report["status"] == "failed"
+    assert (
+        f"health post-check failed: interfaces: {uplink} was up before the change and is now "
+        "shut down" in report["message"]
+    )
+    assert "rolled back to the pre-change snapshot" in report["message"]
+    assert f"interface {uplink}\n" in fleet[host].running_text()
+    assert (
+        "shutdown" not in fleet[host].running_text().split(f"interface {uplink}\n")[1].split("!")[0]
+    )
