@@ -10,7 +10,9 @@ and the time to its first prompt.
 SNMP, at ``--snmp`` devices (default 1000), each contender in a fresh process so that its
 memory is its own: time until every agent listens, resident memory added, and N concurrent
 SNMPv3 authPriv GETs (sysDescr, sysUpTime) with pysnmp's asyncio client, the API the health
-task polls with. Contenders: the lab's agent (pysnmp's codecs and USM, one datagram endpoint per
+task polls with; for the lab's agent also the same N hosts polled through the health task
+(``nr.run(task=snmp_health)`` with nornir-pack's runner: uptime, interfaces, CPU, memory per
+host). Contenders: the lab's agent (pysnmp's codecs and USM, one datagram endpoint per
 device), pysnmp's own command responder (one SnmpEngine per device, since engine IDs and users
 are per engine), and, with ``--snmpsim PYTHON`` (a Python that has snmpsim installed; it is not
 a dependency), snmpsim's responder with one engine per device and with one engine for all.
@@ -32,6 +34,9 @@ from pathlib import Path
 from typing import Any
 
 import asyncssh
+from nornir.core import Nornir
+from nornir.core.configuration import Config
+from nornir.core.inventory import Defaults, Groups, Host, Hosts, Inventory
 from pysnmp.carrier.asyncio.dgram import udp
 from pysnmp.entity import config, engine
 from pysnmp.entity.rfc3413 import cmdrsp, context
@@ -50,6 +55,8 @@ from pysnmp.hlapi.v3arch.asyncio import (
 
 from nornir_pack.lab import PLATFORMS, Device, Lab
 from nornir_pack.lab.snmp import serve_snmp
+from nornir_pack.runners import PackRunner
+from nornir_pack.tasks import snmp_health
 
 PASSWORD = "bench"
 CONCURRENCY = 50
@@ -196,11 +203,42 @@ def lab_agents(count: int) -> dict[str, Any]:
     start = time.perf_counter() - started
     wall, failed = asyncio.run(concurrent_gets([d.snmp_port or 0 for d in devices]))
     memory = vm_rss_mib() - before  # agents, their per-device state, and the client
+    health_s, unhealthy = health_task(devices)
     for transport in transports:
         loop.call_soon_threadsafe(transport.close)
     loop.call_soon_threadsafe(loop.stop)
     thread.join()
-    return {"start_s": start, "rss_mib": memory, "gets_s": wall, "failed": failed}
+    return {
+        "start_s": start,
+        "rss_mib": memory,
+        "gets_s": wall,
+        "failed": failed,
+        "health_s": health_s,
+        "health_failed": unhealthy,
+    }
+
+
+def health_task(devices: list[Device]) -> tuple[float, int]:
+    """Every device's health through the task a runbook uses: wall seconds, hosts failed."""
+    credentials = {"user": USER, "auth_key": AUTH_KEY, "priv_key": PRIV_KEY}
+    defaults = Defaults()
+    hosts = Hosts(
+        {
+            d.name: Host(
+                d.name,
+                hostname="127.0.0.1",
+                platform=d.platform.name,
+                data={"snmp_port": d.snmp_port, "snmp": credentials},
+                defaults=defaults,
+            )
+            for d in devices
+        }
+    )
+    inventory = Inventory(hosts=hosts, groups=Groups(), defaults=defaults)
+    nr = Nornir(inventory=inventory, config=Config(), runner=PackRunner())
+    started = time.perf_counter()
+    result = nr.run(task=snmp_health)
+    return time.perf_counter() - started, len(result.failed_hosts)
 
 
 async def _serve_all(devices: list[Device]) -> list[asyncio.DatagramTransport]:
@@ -360,12 +398,19 @@ def snmp_table(count: int, snmpsim_python: str | None) -> None:
     header = ("contender", "start s", "+RSS MiB", f"{count} GETs s", "failed")
     print(f"{header[0]:<56} | " + " | ".join(f"{h:>12}" for h in header[1:]))
     print("-" * 112)
+    health = None
     for name in names:
         row = run_contender(name, count, snmpsim_python)
         cells = (row["start_s"], row["rss_mib"], row["gets_s"])
         print(
             f"{name:<56} | " + " | ".join(f"{v:>12.2f}" for v in cells) + f" | {row['failed']:>12}",
             flush=True,
+        )
+        health = health or ("health_s" in row and row)
+    if health:
+        print(
+            f"\nthe lab agents' {count} hosts through the health task (nr.run(task=snmp_health)): "
+            f"{health['health_s']:.2f} s, {health['health_failed']} hosts failed"
         )
 
 
