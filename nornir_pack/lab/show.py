@@ -1,9 +1,11 @@
 """Show commands that NAPALM ``get_facts`` parses, built from the device's state.
 
-IOS: ``show hosts`` (domain) and ``show ip interface brief`` (interface list). EOS: the JSON
-views of ``show version``, ``show hostname`` and ``show interfaces`` with the fields NAPALM
-reads, for eAPI and ``| json``. Interfaces are the ``interface`` sections of the running
-config, so a config change shows up in the facts.
+IOS: ``show hosts`` (domain), ``show ip interface brief`` (interface list) and ``show
+interfaces`` (what NAPALM ``get_interfaces`` parses). EOS: the JSON views of ``show version``,
+``show hostname`` and ``show interfaces`` with the fields NAPALM reads, for eAPI and ``| json``.
+Interfaces are the ``interface`` sections of the running config, so a config change shows up in
+the facts; an interface is admin down with ``shutdown`` and oper down with it or when the
+``interface_down`` knob names it, as over SNMP.
 """
 
 from __future__ import annotations
@@ -41,6 +43,12 @@ def _shutdown(node: ConfigNode) -> bool:
     return node.child("shutdown") is not None
 
 
+def _oper_down(device: Device, node: ConfigNode) -> bool:
+    """Down for its peer: shut, or named by the ``interface_down`` knob (a pulled cable)."""
+    down = {name.lower() for name in device.knobs.interface_down}
+    return _shutdown(node) or _name(node).lower() in down
+
+
 def _mac(device: Device) -> str:
     digits = "525400" + device.serial[:6].lower()
     return ":".join(digits[i : i + 2] for i in range(0, 12, 2))
@@ -71,6 +79,42 @@ def _show_ip_interface_brief(shell: Shell, args: list[str]) -> str:
         method = "NVRAM" if address else "unset"
         status, protocol = ("administratively down", "down") if _shutdown(node) else ("up", "up")
         lines.append(f"{_name(node):<27}{ip:<16}YES {method:<7}{status:<22}{protocol}")
+    return "\n".join(lines) + "\n"
+
+
+def _show_ios_interfaces(shell: Shell, args: list[str]) -> str:
+    """IOS ``show interfaces [NAME]``: the lines NAPALM reads, in IOS's order (the MTU line
+    closes an interface's entry for NAPALM, so the address and description come first)."""
+    device = shell.device
+    wanted = {a.lower() for a in args}
+    dotted = _mac(device).replace(":", "")
+    mac = ".".join(dotted[i : i + 4] for i in range(0, 12, 4))
+    lines: list[str] = []
+    for node in interfaces(device):
+        name = _name(node)
+        if wanted and name.lower() not in wanted:
+            continue
+        if _shutdown(node):
+            state, protocol = "administratively down", "down"
+        else:
+            state = protocol = "down" if _oper_down(device, node) else "up"
+        loopback = name.startswith("Loopback")
+        lines.append(f"{name} is {state}, line protocol is {protocol} ")
+        hardware = "Loopback" if loopback else f"CSR vNIC, address is {mac} (bia {mac})"
+        lines.append(f"  Hardware is {hardware}")
+        for child in node.children:
+            if child.text.startswith("description "):
+                lines.append(f"  Description: {child.text.split(maxsplit=1)[1]}")
+        address = _address(node)
+        if address:
+            ip, _, mask = address.partition(" ")
+            length = sum(bin(int(octet)).count("1") for octet in mask.split(".")) if mask else 32
+            lines.append(f"  Internet address is {ip}/{length}")
+        bandwidth = 8000000 if loopback else 1000000
+        lines.append(
+            f"  MTU {1514 if loopback else 1500} bytes, BW {bandwidth} Kbit/sec, DLY 10 usec,"
+        )
+        lines.append("     reliability 255/255, txload 1/255, rxload 1/255")
     return "\n".join(lines) + "\n"
 
 
@@ -120,6 +164,7 @@ def _hardware(name: str) -> str:
 def _interface(device: Device, node: ConfigNode, booted: float) -> dict[str, Any]:
     name = _name(node)
     down = _shutdown(node)
+    oper_down = _oper_down(device, node)
     description = next(
         (c.text.split(maxsplit=1)[1] for c in node.children if c.text.startswith("description ")),
         "",
@@ -134,8 +179,8 @@ def _interface(device: Device, node: ConfigNode, booted: float) -> dict[str, Any
     entry: dict[str, Any] = {
         "name": name,
         "forwardingModel": "routed" if routed else "bridged",
-        "lineProtocolStatus": "down" if down else "up",
-        "interfaceStatus": "disabled" if down else "connected",
+        "lineProtocolStatus": "down" if oper_down else "up",
+        "interfaceStatus": "disabled" if down else "notconnect" if oper_down else "connected",
         "hardware": _hardware(name),
         "interfaceAddress": addresses,
         "description": description,
@@ -167,7 +212,8 @@ def _show_interfaces(shell: Shell, args: list[str]) -> str:
     lines: list[str] = []
     for name, data in interfaces_view(shell, args)["interfaces"].items():
         up = data["lineProtocolStatus"]
-        state = "up" if up == "up" else "administratively down"
+        admin_down = data["interfaceStatus"] == "disabled"
+        state = "administratively down" if admin_down else up
         lines.append(f"{name} is {state}, line protocol is {up} ({data['interfaceStatus']})")
         lines.append(f"  Hardware is {data['hardware'].capitalize()}")
         if data["description"]:
@@ -188,6 +234,7 @@ register(
         platforms=_IOS,
     ),
     Command(("show", "interfaces", REST), _show_interfaces, privileged=False, platforms=_EOS),
+    Command(("show", "interfaces", REST), _show_ios_interfaces, privileged=False, platforms=_IOS),
 )
 register_json(("show", "version"), version_view)
 register_json(("show", "hostname"), hostname_view)

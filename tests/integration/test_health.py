@@ -193,6 +193,21 @@ def test_napalm_getters_drive_the_same_checks(tmp_path: Path, make_device: Devic
     assert r.snapshot.uptime is not None and r.snapshot.description.startswith("Cisco")
 
 
+@pytest.mark.parametrize("platform", PLATFORM_NAMES)
+def test_an_interface_down_fails_the_napalm_check_on_each_platform(
+    tmp_path: Path, make_device: DeviceFactory, platform: str
+) -> None:
+    device = make_device(platform)
+    device.knobs.interface_down = (UPLINK[platform],)
+    result = reports(build_nornir(tmp_path, {"dut": host_entry(device)}))["dut"]
+    report = result.result
+    assert result.failed and report.source == "napalm"
+    states = {i.name: (i.admin_up, i.oper_up) for i in report.snapshot.interfaces}
+    assert states[UPLINK[platform]] == (True, False)  # enabled, but its link is down
+    assert states[SHUT[platform]] == (False, False)
+    assert UPLINK[platform] in messages(report)["interfaces"]
+
+
 def test_snmp_hosts_can_be_read_with_napalm_too(tmp_path: Path, snmp_device: Any) -> None:
     device = snmp_device("arista_eos")
     nr = build_nornir(tmp_path, {"sw": snmp_entry(device, V2C)})
