@@ -303,3 +303,39 @@ def test_a_template_that_shuts_an_up_interface_is_caught_by_health_and_rolled_ba
     assert (
         "shutdown" not in fleet[host].running_text().split(f"interface {uplink}\n")[1].split("!")[0]
     )
+
+
+@pytest.mark.parametrize("on_wave_fail", ["rollback-all", "stop"])
+def test_on_wave_fail_rolls_back_every_wave_so_far_or_nothing(
+    project: Path, fleet: dict[str, Device], tmp_path: Path, on_wave_fail: str
+) -> None:
+    before = _running(fleet)
+    fleet["h06"].knobs.reject_lines = (r"^ntp server 10\.0\.0\.2",)
+    result = nornir_pack(
+        project,
+        "run",
+        "deploy",
+        "--commit",
+        "--wave-size",
+        "4",
+        "--on-wave-fail",
+        on_wave_fail,
+        "--json",
+        str(tmp_path / "r.json"),
+    )
+    assert result.returncode == 1, result.stderr
+    waves = json.loads((tmp_path / "r.json").read_text())["waves"]
+    after = _running(fleet)
+    committed = ("h01", "h02", "h03", "h04", "h05", "h07", "h08")
+    if on_wave_fail == "rollback-all":
+        assert waves[0]["rolled_back"] == ["h01", "h02", "h03", "h04"]
+        assert waves[1]["rolled_back"] == ["h05", "h07", "h08"]
+        for name in committed:
+            assert same_config(fleet[name], after[name], before[name]), name
+    else:
+        assert [w["rolled_back"] for w in waves] == [[], [], []]
+        for name in committed:
+            assert CHANGE_LINE in after[name], name
+    assert same_config(fleet["h06"], after["h06"], before["h06"])  # rolled itself back
+    for name in ("h09", "h10", "h11", "h12"):
+        assert after[name] == before[name], name
