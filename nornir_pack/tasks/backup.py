@@ -14,7 +14,7 @@ from ..diff import sanitize
 from ..exceptions import NornirPackError, UsageError
 from ..files import write_atomic
 from ..paths import pack_path
-from .boundary import task_boundary
+from .boundary import read_only, task_boundary
 
 
 def backup_path(backup_dir: str | Path, host_name: str) -> Path:
@@ -24,6 +24,7 @@ def backup_path(backup_dir: str | Path, host_name: str) -> Path:
     return Path(backup_dir) / f"{host_name}.cfg"
 
 
+@read_only
 @task_boundary
 def backup_config(
     task: Task, backup_dir: str | Path | None = None, plugin: str | None = None

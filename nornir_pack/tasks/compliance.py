@@ -9,10 +9,11 @@ from nornir.core.task import Result, Task
 from ..backends import for_host
 from ..compliance import evaluate, load_rules
 from ..paths import pack_path
-from .boundary import task_boundary
+from .boundary import read_only, task_boundary
 from .render import render
 
 
+@read_only
 @task_boundary
 def check_compliance(
     task: Task,

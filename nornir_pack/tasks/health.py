@@ -17,7 +17,7 @@ from ..health import (
     snmp_configured,
     snmp_snapshot,
 )
-from .boundary import task_boundary
+from .boundary import read_only, task_boundary
 
 
 def _health(task: Task, settings: HealthSettings | None, snmp: bool | None) -> Result:
@@ -30,6 +30,7 @@ def _health(task: Task, settings: HealthSettings | None, snmp: bool | None) -> R
     return Result(host=host, changed=False, failed=not report.healthy, result=report)
 
 
+@read_only
 @task_boundary
 def check_health(task: Task, settings: HealthSettings | None = None) -> Result:
     """Nornir task: the host's ``HealthReport`` as Result.result, over SNMP where the host
@@ -43,6 +44,7 @@ def check_health(task: Task, settings: HealthSettings | None = None) -> Result:
     return _health(task, settings, snmp=None)
 
 
+@read_only
 @task_boundary
 def snmp_health(task: Task, settings: HealthSettings | None = None) -> Result:
     """Nornir task: ``check_health`` over SNMP only; a host without ``snmp_port`` and
@@ -50,6 +52,7 @@ def snmp_health(task: Task, settings: HealthSettings | None = None) -> Result:
     return _health(task, settings, snmp=True)
 
 
+@read_only
 @task_boundary
 def napalm_health(task: Task, settings: HealthSettings | None = None) -> Result:
     """Nornir task: ``check_health`` over NAPALM getters, even where SNMP is configured

@@ -13,7 +13,7 @@ from ..exceptions import UsageError
 from ..paths import pack_path
 from ..platforms import canonical_platform
 from ..yamlfile import not_utf8
-from .boundary import task_boundary
+from .boundary import read_only, task_boundary
 
 
 def template_name(host: Host, template: str | None = None) -> str:
@@ -78,6 +78,7 @@ def render(host: Host, template_dir: str | Path, template: str | None = None) ->
         raise UsageError(f"{path}: cannot read the template: {exc.strerror}") from None
 
 
+@read_only
 @task_boundary
 def render_config(
     task: Task, template_dir: str | Path | None = None, template: str | None = None
