@@ -95,24 +95,34 @@ class PackRunner:
         retry_backoff: float = 0.5,
         host_timeout: float | None = 30.0,
         task_timeout: float | None = None,
+        stop: threading.Event | None = None,
     ) -> None:
         self.options = RunnerOptions(
             num_workers, max_logins, connect_retries, retry_backoff, host_timeout, task_timeout
         )
+        # Set from outside (the Dask runner's batch, when its client was interrupted): start
+        # no more hosts, as a first Ctrl-C does. Not a config option.
+        self.stop = stop
 
     def run(self, task: Task, hosts: list[Host]) -> AggregatedResult:
         options = self.options
         ensure_open_files(len(hosts) * FILES_PER_HOST + FILES_SPARE)
         policy = LoginPolicy(options.max_logins, options.connect_retries, options.retry_backoff)
         with login_policy(policy):
-            return _Run(task, hosts, options).wait()
+            return _Run(task, hosts, options, self.stop).wait()
 
 
 class _Run:
     """One ``nr.run``: worker threads take hosts from a queue; the caller's thread collects
     results, enforces the deadlines and takes the Ctrl-C."""
 
-    def __init__(self, task: Task, hosts: list[Host], options: RunnerOptions) -> None:
+    def __init__(
+        self,
+        task: Task,
+        hosts: list[Host],
+        options: RunnerOptions,
+        stop: threading.Event | None = None,
+    ) -> None:
         self.task = task
         self.options = options
         self.remaining = {host.name: host for host in hosts}
@@ -122,7 +132,7 @@ class _Run:
         self.start_order: deque[tuple[float, str]] = deque()
         self.todo: queue.SimpleQueue[Host] = queue.SimpleQueue()
         self.done: queue.SimpleQueue[tuple[str, MultiResult | None]] = queue.SimpleQueue()
-        self.stop = threading.Event()
+        self.stop = stop if stop is not None else threading.Event()
         self.interrupts = 0
         self.result = AggregatedResult(task.name)
         for host in hosts:
