@@ -12,7 +12,10 @@ running config:
   ``terminal length 0``, ``show running-config``): what the wire and the lab allow;
 - nornir+netmiko/20 and /100: a plain Nornir script with nornir_netmiko's
   ``netmiko_send_command`` on Nornir's threaded runner;
-- nornir-pack backup / compliance / deploy (dry run): the command with its defaults.
+- nornir-pack backup / compliance / deploy (dry run): the command with its defaults;
+- nornir-pack backup on Dask: ``--runner dask`` with its embedded LocalCluster of 2 worker
+  processes (start-up included), the hosts in batches of up to 50, each batch run by the
+  local runner on its worker (needs ``nornir-pack[dask]``).
 
 Columns: wall seconds, devices per second, failed devices, the process's peak RSS, and the
 ratio of its wall time to the floor's (and, for compliance and deploy, to nornir-pack backup's).
@@ -191,16 +194,18 @@ def plain_nornir(config: Path, workers: int) -> Outcome:
     return Outcome(f"nornir+netmiko, {workers} workers", seconds, failed, rss)
 
 
-def nornir_pack(config: Path, runbook: str, count: int) -> Outcome:
+def nornir_pack(config: Path, runbook: str, count: int, *options: str) -> Outcome:
     report = config.parent / f"{runbook}.json"
     command = [sys.executable, "-m", "nornir_pack.cli", "run", runbook, "-c", str(config)]
-    seconds, rss, _ = timed(runbook, [*command, "--json", str(report)], config.parent)
+    seconds, rss, _ = timed(runbook, [*command, *options, "--json", str(report)], config.parent)
     try:
         hosts = json.loads(report.read_text())["hosts"]
         failed = sum(host["status"] == "failed" for host in hosts) + count - len(hosts)
     except (OSError, ValueError, KeyError):
         failed = count
     label = f"nornir-pack {runbook}{' (dry run)' if runbook == 'deploy' else ''}"
+    if "dask" in options:
+        label += ", Dask 2 workers"
     return Outcome(label, seconds, failed, rss)
 
 
@@ -216,6 +221,7 @@ def measure(count: int, latency: float, only: set[str]) -> list[Outcome]:
                 "backup": lambda: nornir_pack(config, "backup", count),
                 "compliance": lambda: nornir_pack(config, "compliance", count),
                 "deploy": lambda: nornir_pack(config, "deploy", count),
+                "dask": lambda: nornir_pack(config, "backup", count, "--runner", "dask"),
             }
             return [run() for key, run in contenders.items() if not only or key in only]
 

@@ -146,6 +146,8 @@ def _run(args: argparse.Namespace) -> int:
         wave_by=args.wave_by,
         confirm_timeout=args.confirm_timeout,
         post_checks=args.post_check or (),
+        runner=args.runner,
+        scheduler=args.scheduler,
         commit=args.commit,
         json=args.json,
         junit=args.junit,
@@ -228,6 +230,18 @@ def _add_run_options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--timeout", type=float, metavar="S", help="seconds a host may take before it fails"
+    )
+    parser.add_argument(
+        "--runner",
+        choices=("nornir_pack", "dask"),
+        help="run hosts here (nornir_pack) or in batches on a Dask cluster (dask); "
+        "default: config.yaml's runner",
+    )
+    parser.add_argument(
+        "--scheduler",
+        metavar="ADDR",
+        help="the Dask scheduler of the dask runner, e.g. tcp://10.0.0.5:8786 "
+        "(default: an embedded cluster of local worker processes)",
     )
     parser.add_argument("--commit", action="store_true", help="apply changes (default: dry run)")
     _add_rollout_options(parser)

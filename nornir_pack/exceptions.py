@@ -45,6 +45,14 @@ class RollbackFailed(DeviceError):
     """A failed change could not be undone: the device is in an unknown state."""
 
 
+class WorkerLost(DeviceUnreachable):
+    """The Dask worker running the host died before the host's result came back.
+
+    For a read-only task the host is run again elsewhere; for a change it is not, since the
+    change may or may not have reached the device: the message says to check it.
+    """
+
+
 class RunbookCrashed(NornirPackError):
     """The runbook itself raised (a bug, not a device's fault): exit code 3."""
 

@@ -152,13 +152,13 @@ class PackSimpleInventory(SimpleInventory):
 
     def load(self) -> Inventory:
         defaults = Defaults()
-        if self.defaults_file.exists():
+        if self._available(self.defaults_file):
             defaults = _get_defaults(self._document(self.defaults_file, "defaults"))
         hosts = Hosts()
         for name, element in self._document(self.host_file, "hosts").items():
             hosts[name] = _get_inventory_element(Host, element, name, defaults)
         groups = Groups()
-        if self.group_file.exists():
+        if self._available(self.group_file):
             for name, element in self._document(self.group_file, "groups").items():
                 groups[name] = _get_inventory_element(Group, element, name, defaults)
             for group in groups.values():
@@ -166,6 +166,14 @@ class PackSimpleInventory(SimpleInventory):
         for host in hosts.values():
             host.groups = ParentGroups([groups[str(parent)] for parent in host.groups])
         return Inventory(hosts=hosts, groups=groups, defaults=defaults)
+
+    @staticmethod
+    def _available(file: Path) -> bool:
+        """A document was handed over for ``file`` (a Dask worker may not have the file
+        itself), or the file exists."""
+        with _PARSED_LOCK:
+            handed = file.resolve() in _PARSED
+        return handed or file.exists()
 
     @staticmethod
     def _document(file: Path, what: str) -> Any:
@@ -239,6 +247,66 @@ def load_nornir(config_file: str | Path = "config.yaml", **overrides: Any) -> No
         for host in nr.inventory.hosts.values():
             resolve_credentials(host)
     logguard.protect_nornir(nr)  # its secrets out of every log record
+    return nr
+
+
+def inventory_documents(config_file: Path) -> tuple[dict[str, Any], dict[str, Any]] | None:
+    """config.yaml's settings and its SimpleInventory documents by option key (``host_file``
+    ...), read again from the files ``load_nornir`` checked: what a Dask worker needs to build
+    the same Nornir object (``nornir_from_documents``) without the files. None for an
+    inventory plugin other than SimpleInventory, whose files only the plugin knows.
+
+    Raises:
+        UsageError: a file is no longer readable.
+    """
+    data = read_yaml(config_file, "config file") or {}
+    inventory = data.get("inventory") or {}
+    if inventory.get("plugin", "SimpleInventory") != "SimpleInventory":
+        return None
+    options = dict(inventory.get("options") or {})
+    contents = _read_inventory_files(config_file, options)
+    return data, {key: document for key, (_, document) in contents.items()}
+
+
+def nornir_from_documents(
+    config_file: str | Path,
+    data: dict[str, Any],
+    documents: dict[str, Any],
+    **overrides: Any,
+) -> Nornir:
+    """The Nornir object ``load_nornir(config_file)`` builds, from the documents
+    ``inventory_documents`` read (the host documents may be a subset: a worker's batch).
+    Relative paths still resolve against ``config_file``'s folder; the file itself need not
+    exist here. ``${VAR}`` in credentials expand from this process's environment.
+    """
+    path = Path(config_file)
+    inventory = dict(data.get("inventory") or {})
+    options = {
+        key: str(resolve_against(path.parent, str(value)).resolve())
+        for key, value in (inventory.get("options") or {}).items()
+    }
+    handed = {Path(options[key]): document for key, document in documents.items()}
+    sections: dict[str, Any] = {
+        name: dict(data.get(name) or {}) for name in ("ssh", "logging", "core", "runner")
+    }
+    sections["user_defined"] = dict(data.get("user_defined") or {})
+    sections["inventory"] = {**inventory, "plugin": PACK_SIMPLE_INVENTORY, "options": options}
+    for section, values in {**_nornir_paths(path, data), **overrides}.items():
+        sections[section] = {**sections.get(section, {}), **values}
+    logguard.install()
+    try:
+        with _PARSED_LOCK:
+            _PARSED.update(handed)
+        nr = InitNornir(**sections)
+    finally:
+        with _PARSED_LOCK:
+            for file in handed:
+                _PARSED.pop(file, None)
+    remember_config_file(nr.config, path)
+    if inventory.get("transform_function") != TRANSFORM:
+        for host in nr.inventory.hosts.values():
+            resolve_credentials(host)
+    logguard.protect_nornir(nr)
     return nr
 
 

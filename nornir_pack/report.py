@@ -99,6 +99,7 @@ class HostReport:
     duration: float
     message: str
     steps: tuple[Step, ...]
+    worker: str = ""  # the Dask worker that ran the host ("" with a local runner)
 
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_CRASHED, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
@@ -197,7 +198,8 @@ def _host_report(name: str, multi: MultiResult, duration: float, clean: Redactor
     status = next((s for s in SEVERITY if s in statuses), STATUS_OK)
     message = next((s.message for s in steps if s.status == status and s.message), "")
     changed = any(s.changed for s in steps)
-    return HostReport(name, status, changed, round(duration, 3), message, steps)
+    worker = next((str(getattr(r, "worker", "")) for r in multi if getattr(r, "worker", "")), "")
+    return HostReport(name, status, changed, round(duration, 3), message, steps, worker)
 
 
 def _step(result: Result, clean: Redactor) -> Step:
@@ -390,6 +392,7 @@ def _host_json(host: HostReport) -> dict[str, Any]:
         "changed": host.changed,
         "duration": host.duration,
         "message": host.message,
+        "worker": host.worker or None,
         "steps": [
             {
                 "name": step.name,

@@ -10,20 +10,22 @@ rollout, and by default every host of that wave whose change was committed is ro
 pre-change snapshot and verified. Later waves are not started.
 
 Change tasks record what they committed here (``record_commit``) while a rollout is active, so
-the runner can roll a host back without knowing which task changed it. Read-only tasks are
-marked with ``read_only`` and run without waves, as does any task in dry-run mode.
+the runner can roll a host back without knowing which task changed it. Tasks marked read-only
+(``nornir_pack.tasks.read_only``: backup, compliance, health, render; deploy as a dry run) run
+without waves.
 """
 
 from __future__ import annotations
 
 import math
 import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 from .exceptions import UsageError
+from .tasks.boundary import is_read_only
 
 if TYPE_CHECKING:
     from nornir.core.inventory import Host
@@ -31,7 +33,6 @@ if TYPE_CHECKING:
 
 OnWaveFail = Literal["rollback-wave", "rollback-all", "stop"]
 ON_WAVE_FAIL: tuple[OnWaveFail, ...] = ("rollback-wave", "rollback-all", "stop")
-F = TypeVar("F", bound=Callable[..., Any])
 
 # The attribute that marks a Result the rollout added to a host's results (its rollback).
 ROLLOUT_STEP = "nornir_pack_rollout_step"
@@ -39,20 +40,10 @@ ROLLOUT_STEP = "nornir_pack_rollout_step"
 _HOUSEKEEPING = frozenset({"close_connections_task"})
 
 
-def read_only(func: F) -> F:
-    """Mark a task that changes nothing on a device: a rollout runs it on every host at once,
-    and a distributed runner may run it again elsewhere when a worker is lost."""
-    func.nornir_pack_read_only = True  # type: ignore[attr-defined]
-    return func
-
-
-def is_read_only(task: Task) -> bool:
-    """Whether ``task`` cannot change a device: marked read-only, Nornir housekeeping, or a
-    dry run (``dry_run=`` argument, else the run's default)."""
-    if getattr(task.task, "nornir_pack_read_only", False) or task.name in _HOUSEKEEPING:
-        return True
-    dry_run = task.params.get("dry_run")
-    return bool(task.is_dry_run(dry_run if isinstance(dry_run, bool) else None))
+def runs_without_waves(task: Task) -> bool:
+    """Whether a rollout leaves ``task`` alone: it only reads (``tasks.boundary.read_only``;
+    deploy as a dry run), or it is Nornir's own housekeeping."""
+    return task.name in _HOUSEKEEPING or is_read_only(task.task, task.params, task.global_dry_run)
 
 
 @dataclass(frozen=True)
@@ -281,11 +272,10 @@ __all__ = [
     "Wave",
     "active",
     "commits",
-    "is_read_only",
     "plan_waves",
-    "read_only",
     "record_commit",
     "rollout",
+    "runs_without_waves",
     "wave_failed",
     "wave_size_of",
 ]

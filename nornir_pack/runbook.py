@@ -56,8 +56,10 @@ from .report import (
     to_junit,
     to_markdown,
 )
+from .rollout import RolloutOptions
 from .runner import RunWatcher
 from .runners import PackRunner
+from .runners.dask_runner import DaskRunner
 
 ENTRY = "run"
 DIFF_LINES_SHOWN = 40
@@ -88,6 +90,8 @@ class RunOptions:
     wave_by: str | None = None
     confirm_timeout: float | None = None
     post_checks: Sequence[str] = ()
+    runner: str | None = None  # --runner: nornir_pack or dask (default: config.yaml's)
+    scheduler: str | None = None  # --scheduler: a Dask scheduler's address (the dask runner)
     commit: bool = False
     json: Path | None = None
     junit: Path | None = None
@@ -210,6 +214,7 @@ def execute(name: str, options: RunOptions, stream: IO[str] | None = None) -> in
         finally:
             watcher.close()
             nr.close_connections(on_good=True, on_failed=True)  # unwatched: not a run step
+            close_runner(nr)
     if stopped:
         results = watcher.finished  # what finished before the run stopped
         print(f"nornir-pack: error: {redact(stopped)}", file=sys.stderr)
@@ -247,12 +252,37 @@ def prepare(name: str, options: RunOptions) -> tuple[Path, Callable[..., Any], N
     except Exception as exc:  # the runbook's own preflight hook broke: a crash, not bad input
         log = crash_log(options.config)
         raise RunbookCrashed(crash_line(exc, path, log, Redactor.from_nornir(nr))) from None
-    return path, entry, with_runner_options(nr, options)
+    nr = with_runner_options(nr, options)
+    check = getattr(nr.runner, "preflight", None)  # the dask runner: its scheduler answers
+    if callable(check):
+        check(nr)
+    return path, entry, nr
+
+
+def close_runner(nr: Nornir) -> None:
+    """Let a runner that holds resources (the dask runner's client and embedded cluster)
+    release them at the end of the run."""
+    close = getattr(nr.runner, "close", None)
+    if callable(close):
+        close()
+
+
+RUNNERS = ("nornir_pack", "dask")
+# runner options each runner takes besides nornir_pack's own (the dask runner takes both)
+# the rollout's options (nornir_pack.rollout.RolloutOptions), which only the local runner applies
+ROLLOUT_KEYS = frozenset(RolloutOptions.__dataclass_fields__)
+DASK_OPTIONS = frozenset(
+    {"scheduler", "batch_size", "local_workers", "placement", "resources", "timeout"}
+    | {"connect_timeout"}
+)
 
 
 def with_runner_options(nr: Nornir, options: RunOptions) -> Nornir:
-    """``--workers``, ``--max-logins``, ``--timeout`` and the rollout's flags over the config's
-    runner options; they are options of nornir-pack's runner, which they select."""
+    """``--runner``, ``--scheduler``, ``--workers``, ``--max-logins``, ``--timeout`` and the
+    rollout's flags over the config's runner options. ``--workers``, ``--max-logins`` and
+    ``--timeout`` are options of nornir-pack's runner, which they select unless the run uses the
+    dask runner (whose batches use them on the workers); ``--scheduler`` selects the dask
+    runner."""
     given = {
         "num_workers": ("--workers", options.workers),
         "max_logins": ("--max-logins", options.max_logins),
@@ -265,13 +295,40 @@ def with_runner_options(nr: Nornir, options: RunOptions) -> Nornir:
         "wave_by": ("--wave-by", options.wave_by),
         "confirm_timeout": ("--confirm-timeout", options.confirm_timeout),
         "post_checks": ("--post-check", list(options.post_checks) or None),
+        "scheduler": ("--scheduler", options.scheduler),
     }
     overrides = {key: value for key, (_, value) in given.items() if value is not None}
-    if not overrides:
+    configured = nr.config.runner.plugin
+    plugin = options.runner or ("dask" if options.scheduler or configured == "dask" else None)
+    if plugin is None and not overrides:
         return nr
-    base = dict(nr.config.runner.options) if nr.config.runner.plugin == "nornir_pack" else {}
+    plugin = plugin or "nornir_pack"
+    if plugin not in RUNNERS:
+        raise UsageError(f"--runner {plugin}: use one of {', '.join(RUNNERS)}")
+    if plugin != "dask" and options.scheduler is not None:
+        raise UsageError("--scheduler is an option of the dask runner: add --runner dask")
+    if plugin == "dask":
+        rollout = next(
+            (
+                flag
+                for key, (flag, value) in given.items()
+                if key in ROLLOUT_KEYS and value is not None
+            ),
+            None,
+        )
+        if rollout is not None:
+            raise UsageError(
+                f"{rollout}: a rollout runs on nornir-pack's local runner, not on dask: "
+                "drop --runner dask and --scheduler for a change that goes out in waves"
+            )
+    base = dict(nr.config.runner.options) if configured in RUNNERS else {}
+    if plugin == configured and not overrides:
+        return nr
     try:
-        return nr.with_runner(PackRunner(**{**base, **overrides}))
+        if plugin == "dask":
+            return nr.with_runner(DaskRunner(**{**base, **overrides}))
+        local = {key: value for key, value in base.items() if key not in DASK_OPTIONS}
+        return nr.with_runner(PackRunner(**{**local, **overrides}))
     except UsageError as exc:
         message = str(exc)
         if message.startswith("post check") and options.post_checks:

@@ -57,9 +57,9 @@ from ..rollout import (
     RolloutOptions,
     Wave,
     commits,
-    is_read_only,
     plan_waves,
     rollout,
+    runs_without_waves,
     wave_failed,
 )
 
@@ -125,6 +125,7 @@ class PackRunner:
         wave_by: str | None = None,
         confirm_timeout: float | None = None,
         post_checks: Sequence[Any] = (),
+        stop: threading.Event | None = None,
     ) -> None:
         self.options = RunnerOptions(
             num_workers, max_logins, connect_retries, retry_backoff, host_timeout, task_timeout
@@ -141,14 +142,17 @@ class PackRunner:
         )
         # every wave of every rolled-out task of this runner's runs, for the reports
         self.waves: list[Wave] = []
+        # Set from outside (the Dask runner's batch, when its client was interrupted): start
+        # no more hosts, as a first Ctrl-C does. Not a config option.
+        self.stop = stop
 
     def run(self, task: Task, hosts: list[Host]) -> AggregatedResult:
         options = self.options
         ensure_open_files(len(hosts) * FILES_PER_HOST + FILES_SPARE)
         policy = LoginPolicy(options.max_logins, options.connect_retries, options.retry_backoff)
         with login_policy(policy), rollout(self.rollout):
-            if not self.rollout.waves or is_read_only(task):
-                return _Run(task, hosts, options).wait()
+            if not self.rollout.waves or runs_without_waves(task):
+                return _Run(task, hosts, options, self.stop).wait()
             return _Rollout(self, task, hosts).run()
 
 
@@ -156,7 +160,13 @@ class _Run:
     """One ``nr.run``: worker threads take hosts from a queue; the caller's thread collects
     results, enforces the deadlines and takes the Ctrl-C."""
 
-    def __init__(self, task: Task, hosts: list[Host], options: RunnerOptions) -> None:
+    def __init__(
+        self,
+        task: Task,
+        hosts: list[Host],
+        options: RunnerOptions,
+        stop: threading.Event | None = None,
+    ) -> None:
         self.task = task
         self.options = options
         self.remaining = {host.name: host for host in hosts}
@@ -166,7 +176,7 @@ class _Run:
         self.start_order: deque[tuple[float, str]] = deque()
         self.todo: queue.SimpleQueue[Host] = queue.SimpleQueue()
         self.done: queue.SimpleQueue[tuple[str, MultiResult | None]] = queue.SimpleQueue()
-        self.stop = threading.Event()
+        self.stop = stop if stop is not None else threading.Event()
         self.interrupts = 0
         self.result = AggregatedResult(task.name)
         for host in hosts:
@@ -328,7 +338,8 @@ class _Rollout:
             try:
                 if index and self.options.pause:
                     threading.Event().wait(self.options.pause)  # Ctrl-C ends the wait
-                outcome = _Run(self.task, self._hosts(wave.hosts), self.runner.options).wait()
+                hosts = self._hosts(wave.hosts)
+                outcome = _Run(self.task, hosts, self.runner.options, self.runner.stop).wait()
             except KeyboardInterrupt:
                 wave.status = "interrupted"
                 for later in self.waves[index + 1 :]:
@@ -376,7 +387,7 @@ class _Rollout:
             name="rollback",
             reason=f"wave {failed_wave.number} failed: {failed_wave.reason}",
         )
-        outcome = _Run(undo, self._hosts(list(committed)), self.runner.options).wait()
+        outcome = _Run(undo, self._hosts(list(committed)), self.runner.options, None).wait()
         for name in committed:  # in inventory order
             step = outcome[name][0]
             setattr(step, ROLLOUT_STEP, True)  # reported after the host's own steps

@@ -14,8 +14,7 @@ from ..diff import sanitize
 from ..exceptions import NornirPackError, UsageError
 from ..files import write_atomic
 from ..paths import pack_path
-from ..rollout import read_only
-from .boundary import task_boundary
+from .boundary import read_only, task_boundary
 
 
 def backup_path(backup_dir: str | Path, host_name: str) -> Path:

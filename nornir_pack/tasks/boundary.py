@@ -17,7 +17,7 @@ import functools
 import logging
 import traceback
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Concatenate, ParamSpec
+from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 
 from nornir.core.task import Result, Task
 
@@ -29,7 +29,11 @@ if TYPE_CHECKING:
     from nornir.core.inventory import Host
 
 P = ParamSpec("P")
+F = TypeVar("F", bound=Callable[..., Any])
 log = logging.getLogger("nornir_pack")
+# Attribute a task function carries when running it twice on a device is harmless.
+READ_ONLY = "nornir_pack_read_only"
+DRY_RUN_READ_ONLY = "dry run"  # READ_ONLY's value for a task that changes only when committing
 
 
 def failed(host: Host, error: NornirPackError, *, diff: str = "") -> Result:
@@ -84,6 +88,31 @@ def task_boundary(
 
     functools.update_wrapper(run, func)  # Nornir names the task after the function
     return run
+
+
+def read_only(func: F) -> F:
+    """Mark a task as read-only: it changes nothing on the device, so a runner may run it
+    again on a host whose first attempt was lost (the Dask runner does, once, when a worker
+    dies). A task not marked is treated as a change and never replayed."""
+    setattr(func, READ_ONLY, True)
+    return func
+
+
+def read_only_when_dry_run(func: F) -> F:
+    """Mark a change task whose dry run only reads (deploy_config): read-only when it runs
+    as a dry run, a change when it commits."""
+    setattr(func, READ_ONLY, DRY_RUN_READ_ONLY)
+    return func
+
+
+def is_read_only(func: Callable[..., Any], params: dict[str, Any], global_dry_run: bool) -> bool:
+    """Whether running ``func`` with ``params`` again on a device is harmless (see
+    ``read_only``); the dry run is the task's ``dry_run`` argument, else the run's."""
+    mark = getattr(func, READ_ONLY, False)
+    if mark == DRY_RUN_READ_ONLY:
+        dry_run = params.get("dry_run")
+        return bool(global_dry_run if dry_run is None else dry_run)
+    return mark is True
 
 
 logguard.install()

@@ -9,8 +9,7 @@ from nornir.core.task import Result, Task
 from ..backends import for_host
 from ..compliance import evaluate, load_rules
 from ..paths import pack_path
-from ..rollout import read_only
-from .boundary import task_boundary
+from .boundary import read_only, task_boundary
 from .render import render
 
 

@@ -13,10 +13,11 @@ from ..backends import ConfigBackend, Mode, check_mode, for_host, sanitize_diff
 from ..diff import REDACTED
 from ..exceptions import DeviceError, RollbackFailed, RolledBack, UsageError
 from ..paths import pack_path
-from .boundary import as_device_error, failed, task_boundary
+from .boundary import as_device_error, failed, read_only_when_dry_run, task_boundary
 from .render import render
 
 
+@read_only_when_dry_run
 @task_boundary
 def deploy_config(
     task: Task,

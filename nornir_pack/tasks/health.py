@@ -17,8 +17,7 @@ from ..health import (
     snmp_configured,
     snmp_snapshot,
 )
-from ..rollout import read_only
-from .boundary import task_boundary
+from .boundary import read_only, task_boundary
 
 
 def _health(task: Task, settings: HealthSettings | None, snmp: bool | None) -> Result:

@@ -16,8 +16,7 @@ from ..backends import Mode, intended_config, sanitize_diff
 from ..backends.napalm import NapalmBackend
 from ..diff import normalised_diff
 from ..exceptions import DeviceError, NornirPackError
-from ..rollout import read_only
-from .boundary import as_device_error, failed, task_boundary
+from .boundary import as_device_error, failed, read_only, task_boundary
 from .deploy import refuse_redacted, roll_back
 
 

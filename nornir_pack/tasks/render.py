@@ -12,9 +12,8 @@ from nornir.core.task import Result, Task
 from ..exceptions import UsageError
 from ..paths import pack_path
 from ..platforms import canonical_platform
-from ..rollout import read_only
 from ..yamlfile import not_utf8
-from .boundary import task_boundary
+from .boundary import read_only, task_boundary
 
 
 def template_name(host: Host, template: str | None = None) -> str:

@@ -438,6 +438,33 @@ def test_lab_knobs() -> None:
     assert knobs.latency == 0.5 and knobs.drop_after == 5
 
 
+def test_dask_config() -> None:
+    """The runner section builds the dask runner (no scheduler is contacted until a run)."""
+    from nornir_pack.runners.dask_runner import DaskRunner
+
+    runner = yaml.safe_load(BLOCKS["dask-config"])["runner"]
+    assert runner["plugin"] == "dask"
+    dask = DaskRunner(**runner["options"])
+    assert dask.placement == "site" and dask.local.num_workers == 50
+
+
+def test_dask_cluster(project: Path) -> None:
+    """The cluster commands as written, on a free port; the run's hosts ran on its workers."""
+    pytest.importorskip("distributed")
+    port = str(free_port())
+    script = BLOCKS["dask-cluster"].replace("8786", port)
+    # the workers first: a worker whose scheduler is gone first waits to reconnect
+    script = f"{script}code=$?\nkill %2 %3\nwait %2 %3\nkill %1\nwait\nexit $code\n"
+    done = bash(
+        f"export PATH={Path(sys.executable).parent}:$PATH\n{script}",
+        project,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    report = json.loads((project / "r.json").read_text())
+    assert {h["status"] for h in report["hosts"]} == {"changed"}
+    assert all(h["worker"].startswith("tcp://127.0.0.1:") for h in report["hosts"])
+
+
 CHECKED: dict[str, Callable[..., None]] = {
     "quickstart": test_quickstart,
     "lab-tour": test_lab_tour,
@@ -457,4 +484,6 @@ CHECKED: dict[str, Callable[..., None]] = {
     "health-config": test_health_inventory,
     "health-postcheck": test_health_postcheck,
     "rollout": test_rollout,
+    "dask-config": test_dask_config,
+    "dask-cluster": test_dask_cluster,
 }
