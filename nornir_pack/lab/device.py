@@ -165,6 +165,7 @@ class Device:
     # stopped on bad input before it logged in anywhere.
     logins: int = 0
     connections: int = 0  # SSH connections accepted (refused ones included)
+    uploads: list[str] = field(default_factory=list)  # files received over SCP, in order
 
     @classmethod
     def create(

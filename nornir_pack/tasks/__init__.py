@@ -1,4 +1,5 @@
-"""Plain Nornir task functions: backup, render, deploy, NAPALM diff/commit, compliance, health.
+"""Plain Nornir task functions: backup, render, deploy, NAPALM diff/commit, compliance, health,
+file transfer.
 
 Each takes ``task`` first and returns a ``Result``; a device problem fails that host with a
 one-line message and never raises. Use them from any Nornir object::
@@ -13,6 +14,7 @@ from .deploy import deploy_config
 from .health import check_health, napalm_health, snmp_health
 from .napalm import napalm_commit, napalm_diff
 from .render import render_config
+from .transfer import transfer_file
 
 __all__ = [
     "backup_config",
@@ -26,4 +28,5 @@ __all__ = [
     "napalm_health",
     "render_config",
     "snmp_health",
+    "transfer_file",
 ]
