@@ -188,8 +188,7 @@ def replace_from(backend: CliBackend, remote: RemoteFile, revert_after: float | 
         if any(marker in lowered for marker in _FAILED) or (
             commands.replace_done.lower() not in lowered
         ):
-            said = "; ".join(line.strip() for line in output.splitlines() if line.strip())
-            raise DeviceError(f"the device refused '{command}': {said[:400] or 'no answer'}")
+            raise DeviceError(f"the device refused '{command}': {_refusal(output)}")
         backend.armed = revert_after is not None
         return
     backend.enter(commands.begin_pending.format(**values))
@@ -203,6 +202,17 @@ def replace_from(backend: CliBackend, remote: RemoteFile, revert_after: float | 
     backend.armed = revert_after is not None
     if revert_after is None:
         backend.pending_session = None
+
+
+def _refusal(output: str) -> str:
+    """What a refused IOS replace says, in one line: the commands it failed to apply (between
+    its ``********`` lines) when it lists them, else its whole answer."""
+    lines = [line.strip() for line in output.splitlines() if line.strip()]
+    marks = [index for index, line in enumerate(lines) if set(line) == {"*"}]
+    if len(marks) >= 2:
+        lines = lines[marks[0] + 1 : marks[1]]
+    said = "; ".join(lines) or "no answer"
+    return said if len(said) <= 400 else said[:397] + "..."
 
 
 @contextlib.contextmanager
