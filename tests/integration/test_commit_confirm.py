@@ -190,3 +190,19 @@ def test_a_change_that_cuts_logins_is_reverted_by_the_device(boot: Callable[...,
     fresh = box.backend()
     assert CUT_LINE not in fresh.running_config()  # logins work again
     fresh.close()
+
+
+@pytest.mark.parametrize("plugin", ["netmiko", "scrapli"])
+def test_ios_without_archive_says_what_the_timer_needs(
+    lab: Lab, make_device: DeviceFactory, tmp_path: Path, plugin: str
+) -> None:
+    device = make_device("cisco_ios")
+    nr = build_nornir(tmp_path / device.name, {device.name: host_entry(device, plugin)})
+    box = Box(lab, device, nr, plugin)
+    before = box.running()
+    try:
+        with pytest.raises(DeviceError, match=r"archive.*path flash:archive"):
+            box.backend().apply_pending(CHANGE, revert_after=60)
+        assert box.running() == before
+    finally:
+        box.close()
