@@ -25,6 +25,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, NoReturn
 
+from ..diff import sanitize
 from ..exceptions import DeviceError, TransferFailed
 from .transfer import FileTransfer, RemoteFile
 
@@ -188,7 +189,8 @@ def replace_from(backend: CliBackend, remote: RemoteFile, revert_after: float | 
         if any(marker in lowered for marker in _FAILED) or (
             commands.replace_done.lower() not in lowered
         ):
-            raise DeviceError(f"the device refused '{command}': {_refusal(output)}")
+            said = _refusal(output, backend.platform)
+            raise DeviceError(f"the device refused '{command}': {said}")
         backend.armed = revert_after is not None
         return
     backend.enter(commands.begin_pending.format(**values))
@@ -204,10 +206,10 @@ def replace_from(backend: CliBackend, remote: RemoteFile, revert_after: float | 
         backend.pending_session = None
 
 
-def _refusal(output: str) -> str:
-    """What a refused IOS replace says, in one line: the commands it failed to apply (between
-    its ``********`` lines) when it lists them, else its whole answer."""
-    lines = [line.strip() for line in output.splitlines() if line.strip()]
+def _refusal(output: str, platform: str) -> str:
+    """What a refused IOS replace says, in one line, secrets sanitised: the commands it
+    failed to apply (between its ``********`` lines) when it lists them, else its answer."""
+    lines = [sanitize(line.strip(), platform) for line in output.splitlines() if line.strip()]
     marks = [index for index, line in enumerate(lines) if set(line) == {"*"}]
     if len(marks) >= 2:
         lines = lines[marks[0] + 1 : marks[1]]
