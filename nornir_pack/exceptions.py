@@ -41,6 +41,10 @@ class WrongDevice(DeviceError):
     """The device that answered is not the host the inventory meant (its hostname differs)."""
 
 
+class TransferFailed(DeviceError):
+    """A file could not be copied to or from the device (SCP refused, no space, bad MD5)."""
+
+
 class RollbackFailed(DeviceError):
     """A failed change could not be undone: the device is in an unknown state."""
 

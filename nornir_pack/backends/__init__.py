@@ -8,6 +8,7 @@ snapshot, connections closed when they fail) whichever plugin the run, group or 
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import importlib
 import re
@@ -24,6 +25,7 @@ from ..exceptions import (
     DeviceUnreachable,
     LibraryError,
     NornirPackError,
+    TransferFailed,
     UsageError,
     WrongDevice,
 )
@@ -68,6 +70,29 @@ class ConfigBackend(Protocol):
 
     def save(self) -> None:
         """Persist the running config to startup."""
+
+    def apply_pending(
+        self,
+        candidate: str,
+        mode: Mode = "merge",
+        running: str | None = None,
+        *,
+        revert_after: float,
+    ) -> None:
+        """Like ``apply``, with a revert timer of ``revert_after`` seconds armed on the device:
+        unless ``confirm`` comes in time, the device itself goes back to the config it had.
+        Nothing is saved. A refused line leaves nothing behind (reverted or aborted at once)
+        and raises DeviceError; so does a change that does not converge."""
+
+    def confirm(self) -> None:
+        """Confirm the pending change (the timer stops) and save it to startup; works over a
+        new connection. DeviceError when nothing awaits confirmation (the timer fired)."""
+
+    def pending(self) -> bool:
+        """Whether a change awaits confirmation on the device (its revert timer runs)."""
+
+    def revert_now(self) -> None:
+        """Undo the pending change at once instead of waiting for the device's timer."""
 
     def rollback(self, snapshot: str) -> str:
         """Restore ``snapshot``, verify, save; return the normalised diff that was undone."""
@@ -394,6 +419,10 @@ class CliBackend:
             )
         self.cli = cli
         self._unverified = False  # a fresh connection whose device is not checked yet
+        # the change this backend committed with a revert timer: armed (timer running), and
+        # the EOS session it went through (confirm needs its name)
+        self.armed = False
+        self.pending_session: str | None = None
 
     # -- transport, per library
     def _send_command(self, command: str) -> str:
@@ -417,10 +446,48 @@ class CliBackend:
         return normalised_diff(current, intended, self.platform)
 
     def apply(self, candidate: str, mode: Mode = "merge", running: str | None = None) -> None:
+        """Merge: the remediation typed in config mode. Replace: atomic, from a file the
+        candidate is uploaded to (``commit.replace``), so no session is cut half-way."""
         current = self.running_config() if running is None else running
-        intended = intended_config(current, candidate, mode, self.platform)
-        self._push(remediation(current, intended, self.platform))
+        if mode == "replace":
+            commit.replace(self, candidate, None)
+        else:
+            intended = intended_config(current, candidate, mode, self.platform)
+            self._push(remediation(current, intended, self.platform))
         require_converged(self.diff(candidate, mode), self.platform, "the change")
+
+    def apply_pending(
+        self,
+        candidate: str,
+        mode: Mode = "merge",
+        running: str | None = None,
+        *,
+        revert_after: float,
+    ) -> None:
+        current = self.running_config() if running is None else running
+        if mode == "replace":
+            commit.replace(self, candidate, revert_after)
+        else:
+            intended = intended_config(current, candidate, mode, self.platform)
+            commit.merge_pending(self, remediation(current, intended, self.platform), revert_after)
+        remaining = self.diff(candidate, mode)
+        if remaining:
+            cause = DeviceError(
+                "the running config does not match the candidate after the change; "
+                f"still different:\n{sanitize_diff(remaining, self.platform)}"
+            )
+            if self.armed or self.pending_session is not None:
+                commit.undo(self, cause)
+            raise cause
+
+    def confirm(self) -> None:
+        commit.confirm(self)
+
+    def pending(self) -> bool:
+        return commit.is_pending(self)
+
+    def revert_now(self) -> None:
+        commit.revert_now(self)
 
     def save(self) -> None:
         self._check_reached()
@@ -429,10 +496,19 @@ class CliBackend:
         self._check_output(self.cli.save, output)
 
     def rollback(self, snapshot: str) -> str:
+        """Back to ``snapshot`` by an atomic replace (a rollback typed line by line can cut
+        its own session); line by line only when the snapshot cannot be uploaded."""
         self.close()  # the failed session may sit in config mode: start clean
+        if self.armed or self.pending_session is not None:
+            with contextlib.suppress(DeviceError):  # the replace below restores all the same
+                self.revert_now()
         current = self.running_config()
         undone = normalised_diff(current, snapshot, self.platform)
-        self._push(remediation(current, snapshot, self.platform))
+        if undone:
+            try:
+                commit.replace(self, snapshot, None)
+            except TransferFailed:
+                self._push(remediation(current, snapshot, self.platform))
         remaining = normalised_diff(self.running_config(), snapshot, self.platform)
         if remaining:
             raise DeviceError(
@@ -481,14 +557,55 @@ class CliBackend:
         if not lines:
             return
         self._check_reached()
+        self.push_lines(lines)
+        self.close_if_renamed(lines)
+
+    # -- steps of commit.py's flows (atomic replace, revert timers)
+    def _enter_mode(self, command: str) -> str:
+        """Run a command that enters a config mode (the prompt changes); its output."""
+        raise NotImplementedError
+
+    def check_reached(self) -> None:
+        self._check_reached()
+
+    def push_lines(self, lines: list[str]) -> None:
+        """Type ``lines`` in config mode (staying in the mode or session already entered)."""
         try:
             with device_errors(self.host, self.plugin, "pushing the config"):
                 self._send_config(lines)
         except DeviceError:
             self.close()  # a refused line leaves the session in config mode
             raise
+
+    def close_if_renamed(self, lines: list[str]) -> None:
         if any(line.startswith("hostname ") for line in lines):
             self.close()  # the prompt changed with the hostname: log in again to learn it
+
+    def send_exec(self, command: str) -> str:
+        """One exec command's output, unchecked."""
+        with device_errors(self.host, self.plugin, f"'{command}'"):
+            return self._send_command(command)
+
+    def exec_checked(self, command: str) -> str:
+        """One exec command's output; DeviceError when the device answers with a ``%`` error."""
+        output = self.send_exec(command)
+        self._check_refused(command, output)
+        return output
+
+    def enter(self, command: str) -> None:
+        """Enter the config mode or session ``command`` opens; DeviceError if refused."""
+        with device_errors(self.host, self.plugin, f"'{command}'"):
+            output = self._enter_mode(command)
+        self._check_refused(command, output)
+
+    def _check_refused(self, command: str, output: str) -> None:
+        lines = output.splitlines()
+        refused = next((line for line in lines if line.lstrip().startswith("%")), None)
+        if refused is not None:
+            hint = ""
+            if "archive" in refused.lower():
+                hint = ": a revert timer needs 'archive' with ' path flash:archive' in the config"
+            raise DeviceError(f"'{command}' was refused: {refused.strip()}{hint}")
 
     def _check_output(self, command: str, output: str) -> None:
         for error in self.cli.errors:
@@ -498,6 +615,8 @@ class CliBackend:
     def _error_in(self, output: str) -> str | None:
         return next((error for error in self.cli.errors if error in output), None)
 
+
+from . import commit  # noqa: E402  (its flows take a CliBackend; imported once it exists)
 
 __all__ = [
     "CLI_PLATFORMS",

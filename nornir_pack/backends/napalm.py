@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -206,6 +207,38 @@ class NapalmBackend:
             loaded.committed = True
             self.committed = True
         return native
+
+    def apply_pending(
+        self,
+        candidate: str,
+        mode: Mode = "merge",
+        running: str | None = None,
+        *,
+        revert_after: float,
+    ) -> None:
+        """``commit`` with NAPALM's native ``revert_in`` (IOS: whole minutes, rounded up;
+        the archive feature must be on), then verify; a change that does not converge is
+        reverted at once. The committing connection stays open until ``confirm``."""
+        seconds = math.ceil(revert_after)
+        if self.platform in ("cisco_ios", "cisco_xe"):
+            seconds = 60 * max(1, math.ceil(revert_after / 60))  # NAPALM ios wants minutes
+        self.commit(candidate, mode, revert_in=max(1, seconds))
+        try:
+            self.verify(candidate, mode)
+        except DeviceError as cause:
+            try:
+                self.revert_now()
+            except DeviceError as exc:
+                raise type(cause)(
+                    f"{cause}; reverting at once failed ({exc}): the device reverts by its own "
+                    "timer"
+                ) from None
+            raise
+
+    def pending(self) -> bool:
+        """Whether a commit awaits its confirm (NAPALM's ``has_pending_commit``)."""
+        with device_errors(self.host, PLUGIN, "reading the pending commit"):
+            return bool(self.driver.has_pending_commit())
 
     def verify(self, candidate: str, mode: Mode) -> None:
         """Read the running config back: applying the candidate again must change nothing."""

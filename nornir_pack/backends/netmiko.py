@@ -40,6 +40,11 @@ class NetmikoBackend(CliBackend):
     def _send_command(self, command: str) -> str:
         return str(self.connection.send_command(command, read_timeout=60))
 
+    def _enter_mode(self, command: str) -> str:
+        # send_command waits for the prompt it saw before the command by default; a command
+        # that enters a config mode changes it, so wait for any prompt ending in '#'
+        return str(self.connection.send_command(command, expect_string=r"#\s*$", read_timeout=60))
+
     def _send_config(self, lines: list[str]) -> None:
         conn = self.connection
         pattern = "|".join(re.escape(error) for error in self.cli.errors)

@@ -22,10 +22,10 @@ _LAZY = {
 }
 # Feature modules register their commands, JSON views and exec handlers when imported: any
 # name of the lab brings them all (server.py imports them too, for its direct importers).
-_FEATURES = ("archive", "filesystem", "scp", "sessions", "show", "tclsh")
+_FEATURES = ("archive", "bash", "filesystem", "scp", "sessions", "show", "tclsh")
 
 if TYPE_CHECKING:
-    from . import archive, filesystem, scp, sessions, show, tclsh
+    from . import archive, bash, filesystem, scp, sessions, show, tclsh
     from .device import Device, Knobs
     from .eapi import EapiServer
     from .platforms import PLATFORMS
@@ -39,6 +39,7 @@ __all__ = [
     "Knobs",
     "Lab",
     "archive",
+    "bash",
     "filesystem",
     "scp",
     "sessions",

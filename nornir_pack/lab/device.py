@@ -40,6 +40,10 @@ class Knobs:
     # the first N SSH connections are closed before the handshake, as sshd's MaxStartups or
     # a busy line card does: a client that retries gets in on attempt N + 1
     refuse_connections: int = 0
+    # regexes; while a line of the running config matches one, new SSH connections and eAPI
+    # requests are dropped before authentication, as a broken management ACL or AAA line
+    # does (sessions already open go on): what a change that locks out its own pusher leaves
+    cut_logins_on: tuple[str, ...] = ()
     # Real seconds in one device minute: IOS revert timers and EOS commit timers run on this
     # clock, so a test can watch a "1 minute" revert happen in a second.
     minute_seconds: float = 60.0
@@ -161,6 +165,7 @@ class Device:
     # stopped on bad input before it logged in anywhere.
     logins: int = 0
     connections: int = 0  # SSH connections accepted (refused ones included)
+    uploads: list[str] = field(default_factory=list)  # files received over SCP, in order
 
     @classmethod
     def create(
@@ -279,6 +284,14 @@ class Device:
         """Make ``root`` the running config, keeping the root node open CLI sessions edit."""
         self.running.children[:] = root.children
         self.touch(user)
+
+    def logins_cut(self) -> bool:
+        """Whether the running config holds a line that cuts new logins (``cut_logins_on``)."""
+        patterns = self.knobs.cut_logins_on
+        if not patterns:
+            return False
+        lines = [line.strip() for line in self.running_text().splitlines()]
+        return any(re.search(pattern, line) for pattern in patterns for line in lines)
 
     def _header(self, template: str, body: str) -> str:
         return template.format(

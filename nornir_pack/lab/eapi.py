@@ -69,8 +69,8 @@ class EapiServer:
     async def _client(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self._writers.add(writer)
         try:
-            if not enabled(self.device):
-                return  # as if nothing listened: `management api http-commands` is off
+            if not enabled(self.device) or self.device.logins_cut():
+                return  # as if nothing listened: eAPI is off, or an ACL/AAA line cuts us
             while True:
                 request = await _read_request(reader)
                 if request is None:

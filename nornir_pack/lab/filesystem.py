@@ -44,6 +44,10 @@ class Location:
 
 def resolve(device: Device, path: str) -> Location | None:
     """Parse a path as the device's CLI does; None when the file system is unknown."""
+    for alias in device.platform.flash_aliases:
+        if path == alias or path.startswith(alias + "/"):
+            path = device.platform.flash + path[len(alias) :]
+            break
     lowered = path.lower().replace(":/", ":")
     specials = [kind for name, kind in _SPECIAL.items() if name.startswith(lowered)]
     if len(lowered) >= 3 and len(set(specials)) == 1:
@@ -96,14 +100,15 @@ def parse_file(device: Device, text: str) -> tuple[ConfigNode, list[LoadError]]:
     return root, sorted([*errors, *rejected], key=lambda error: error.line_number)
 
 
-def merge_text(shell: Shell, text: str) -> str:
-    """Apply a file to the running config line by line (``copy <file> running-config``).
+def merge_text(shell: Shell, text: str, root: ConfigNode | None = None) -> str:
+    """Apply a file to the running config (or to ``root``, an EOS session's config) line by
+    line (``copy <file> running-config``, ``copy <file> session-config``).
 
     Returns the device's complaints about the lines it refused, one block per line.
     """
     device = shell.device
     platform = device.platform
-    engine = ConfigEngine(platform, device.running)
+    engine = ConfigEngine(platform, device.running if root is None else root)
     complaints: list[str] = []
     changed = False
     for line in text.splitlines():
@@ -222,8 +227,8 @@ def _delete(shell: Shell, args: list[str]) -> str:
             return f"%Error deleting {location.display} (No such file or directory)"
         return ""
 
-    if "/force" in options:
-        return remove()
+    if "/force" in options or not device.platform.copy_asks_destination:
+        return remove()  # EOS deletes without asking
     question = f"Delete {location.display}? [confirm]"
     if not device.asks_before_copy():
         return confirm_then(shell, question, remove)

@@ -100,6 +100,9 @@ class Platform:
     # -- files, SCP, archive and sessions (filesystem.py, scp.py, archive.py, sessions.py)
     flash: str = "flash:"  # the default file system, as `dir` names it
     flash_size: int = 7897796608
+    # other spellings of the default file system (EOS: its Linux mount point, as netmiko's
+    # file transfer and OpenSSH scp name it)
+    flash_aliases: tuple[str, ...] = ()
     scp_server_line: str | None = None  # config line without which SCP is refused
     copy_reply: str = "{size} bytes copied in 0.052 secs ({size} bytes/sec)"
     json_pipe: bool = False  # `show ... | json`
@@ -607,6 +610,7 @@ Free memory: 2481400 kB
     model="vEOS-lab",
     os_version="4.30.1F",
     flash_size=3957878784,
+    flash_aliases=("file:/mnt/flash", "/mnt/flash"),
     copy_reply="Copy completed successfully.",
     json_pipe=True,
     config_exec=("show",),

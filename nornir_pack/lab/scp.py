@@ -61,6 +61,7 @@ async def _receive(session: CliSession, target: str) -> int:
         data = await session.read_bytes(size + 1)
         name = location.name if location.kind == FILE else match.group(3).decode()
         device.files[name] = data[:size]
+        device.uploads.append(name)
         session.chan.write(_OK)
 
 
@@ -71,7 +72,9 @@ async def _send(session: CliSession, source: str) -> int:
     if location is None or data is None:
         raise _Refused(f"scp: {source}: No such file or directory")
     await session.read_bytes(1)
-    session.chan.write(f"C0644 {len(data)} {location.name}\n".encode())
+    # the last part of the path as the client asked for it: OpenSSH checks that it matches
+    name = source.rsplit("/", 1)[-1]
+    session.chan.write(f"C0644 {len(data)} {name}\n".encode())
     if await session.read_bytes(1) != _OK:
         return 1
     session.chan.write(data + _OK)

@@ -21,7 +21,7 @@ from ..exceptions import LabConfigError
 
 # Feature modules register their commands, JSON views and exec handlers when imported: every
 # device served here has them, however the lab was imported.
-from . import archive, filesystem, scp, sessions, show, tclsh  # noqa: F401
+from . import archive, bash, filesystem, scp, sessions, show, tclsh  # noqa: F401
 from .device import Device, Knobs
 from .eapi import EapiServer, serve_eapi
 from .platforms import PLATFORMS

@@ -17,7 +17,7 @@ from typing import Any
 
 from .config import ConfigEngine, ConfigNode, render
 from .device import Device
-from .filesystem import parse_file, read, resolve
+from .filesystem import merge_text, parse_file, read, resolve
 from .shell import ARG, REST, Command, Shell, register, register_json
 
 _EOS = frozenset({"arista_eos"})
@@ -182,6 +182,23 @@ def _rollback_clean(shell: Shell, args: list[str]) -> str:
     return ""
 
 
+def _copy_to_session(shell: Shell, args: list[str]) -> str:
+    """``copy <file> session-config`` inside a session: the file's lines go into the session
+    (after ``rollback clean-config``, the file becomes the whole candidate)."""
+    if not _in_session(shell):
+        return shell.device.platform.invalid_input + "\n"
+    assert shell.session is not None
+    device = shell.device
+    location = resolve(device, args[0])
+    text = None if location is None else read(device, location)
+    if text is None:
+        return f"% Error: file {args[0]} does not exist\n"
+    root = device.sessions[shell.session].root
+    complaints = merge_text(shell, text, root)
+    shell.engine = ConfigEngine(device.platform, root)  # back at the top of the session
+    return complaints + device.platform.copy_reply.format(size=len(text.encode()))
+
+
 # -- show commands
 def _show_session_config(shell: Shell, args: list[str]) -> str:
     device = shell.device
@@ -256,6 +273,7 @@ register(
     Command(("commit", REST), _commit_here, platforms=_EOS),
     Command(("abort",), _abort_here, platforms=_EOS),
     Command(("rollback", "clean-config"), _rollback_clean, platforms=_EOS),
+    Command(("copy", ARG, "session-config"), _copy_to_session, platforms=_EOS),
     config_mode=True,
 )
 register_json(("show", "configuration", "sessions", REST), sessions_view)

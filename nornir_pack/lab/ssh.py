@@ -60,8 +60,8 @@ class LabSSHServer(asyncssh.SSHServer):
         self._live.add(conn)
         device = self.device
         device.connections += 1
-        if device.connections <= device.knobs.refuse_connections:
-            conn.abort()  # before the handshake, as a full MaxStartups does
+        if device.connections <= device.knobs.refuse_connections or device.logins_cut():
+            conn.abort()  # before the handshake, as a full MaxStartups or a management ACL does
             return
         self._logging_in = True
         self._gauge.begin()

@@ -1,4 +1,5 @@
-"""Plain Nornir task functions: backup, render, deploy, NAPALM diff/commit, compliance, health.
+"""Plain Nornir task functions: backup, render, deploy, NAPALM diff/commit, compliance, health,
+file transfer.
 
 Each takes ``task`` first and returns a ``Result``; a device problem fails that host with a
 one-line message and never raises. Use them from any Nornir object::
@@ -18,6 +19,7 @@ from .deploy import deploy_config
 from .health import check_health, napalm_health, snmp_health
 from .napalm import napalm_commit, napalm_diff
 from .render import render_config
+from .transfer import transfer_file
 
 __all__ = [
     "backup_config",
@@ -34,4 +36,5 @@ __all__ = [
     "read_only_when_dry_run",
     "render_config",
     "snmp_health",
+    "transfer_file",
 ]

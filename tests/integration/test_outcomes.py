@@ -16,7 +16,7 @@ from tests.integration.test_cli_run import nornir_pack
 KNOBS = {
     # refuses the third line of r1's change: the first two are rolled back
     "r1": {"reject_lines": [r"^ntp server 10\.0\.0\.2"]},
-    # refuses the last line of the change, then the first line of the rollback
+    # refuses the last line of the change, then the rollback (a line of the snapshot)
     "r2": {"reject_lines": ["^snmp-server location", "^no service password-encryption"]},
     # drops the session when the change's last line arrives
     "sw1": {"drop_lines": ["^snmp-server location"]},
@@ -56,7 +56,9 @@ def test_refused_dropped_and_failed_rollback_appear_whole_in_every_report(
     unknown = hosts["r2"]
     assert (unknown["status"], unknown["changed"]) == ("rollback-failed", True)
     assert "ROLLBACK FAILED" in unknown["message"]
-    assert "refused 'no service password-encryption'" in unknown["message"]
+    # the rollback is an atomic replace of the snapshot, which the device refuses whole
+    assert "refused 'configure replace" in unknown["message"]
+    assert "no service password-encryption" in unknown["message"].split("ROLLBACK FAILED")[1]
 
     dropped = hosts["sw1"]
     assert dropped["status"] == "failed"

@@ -17,7 +17,7 @@ import pytest
 from nornir.core import Nornir
 
 from nornir_pack import backends, diff
-from nornir_pack.backends import Mode
+from nornir_pack.backends import Mode, commit
 from nornir_pack.backends.napalm import NapalmBackend
 from nornir_pack.lab import Knobs, Lab
 from nornir_pack.lab.config import ConfigNode
@@ -276,22 +276,25 @@ def test_a_refused_later_line_rolls_the_acl_back_in_its_original_order(
 def test_verification_fails_when_the_order_differs(
     boot: TargetFactory, platform: str, plugin: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Push what an order-blind remediation pushes (the right entries, in the wrong order):
-    the deploy's own check finds the order wrong and the rollback restores it."""
+    """A device that ends with the ACL's entries in another order than the candidate (moved
+    here right after the CLI plugins' atomic replace): the deploy's own check finds the order
+    wrong and the rollback restores it."""
     if plugin == "napalm":
-        pytest.skip("NAPALM pushes the candidate itself, not a remediation")
+        pytest.skip("NAPALM's own commit: see the test below")
     target = boot(ACL[platform])
     before = target.running()
     middle = "access-list 10 permit 10.0.0.2" if platform == "cisco_ios" else "20 permit host"
     candidate = "".join(line + "\n" for line in before.splitlines() if middle not in line)
-    order_aware = diff.remediation
+    replace = commit.replace
 
-    def wrong_order(running: str, intended: str, platform: str) -> str:
-        if "10.0.0.2" in intended:
-            return order_aware(running, intended, platform)  # the rollback, as shipped
-        return _reordered(platform)
+    def replace_then_misorder(
+        backend: backends.CliBackend, text: str, revert_after: float | None
+    ) -> None:
+        replace(backend, text, revert_after)
+        if "10.0.0.2" not in text:  # the deploy's replace, not the rollback's
+            target.lab.call(lambda: _misorder(target.device.running, platform))
 
-    monkeypatch.setattr(backends, "remediation", wrong_order)
+    monkeypatch.setattr(commit, "replace", replace_then_misorder)
 
     result = target.run(deploy_config, config=candidate, mode="replace", dry_run=False)
 
@@ -301,18 +304,6 @@ def test_verification_fails_when_the_order_differs(
     assert "10.0.0.3" in message.split("still different:")[1]
     assert "verified equal to" in message
     assert diff.normalised_diff(target.running(), before, platform) == ""
-
-
-def _reordered(platform: str) -> str:
-    """Lines that leave the ACL with the right entries in the wrong order."""
-    if platform == "cisco_ios":
-        return (
-            "no access-list 10\n"
-            "access-list 10 permit 10.0.0.1\n"
-            "access-list 10 deny any\n"
-            "access-list 10 permit 10.0.0.3\n"
-        )
-    return "ip access-list standard ACL10\n   no 20\n   no 30\n   50 permit host 10.0.0.3\n"
 
 
 @pytest.mark.parametrize("plugin", ["napalm"])
