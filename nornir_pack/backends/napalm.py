@@ -117,6 +117,7 @@ class NapalmBackend:
         self.config = config
         self.platform = host_platform(host)
         self.committed = False  # whether this backend changed the device (native rollback)
+        self.native_diff_committed = ""  # the driver's own diff of the last commit
 
     @property
     def driver(self) -> Any:
@@ -206,6 +207,7 @@ class NapalmBackend:
             # committed: discarding now would abort a pending (revert_in) EOS session
             loaded.committed = True
             self.committed = True
+        self.native_diff_committed = native
         return native
 
     def apply_pending(

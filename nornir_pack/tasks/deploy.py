@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -128,13 +129,19 @@ class Change:
         except Exception as exc:  # refused before the timer mattered: undo it now, verified
             raise roll_back(backend, self.snapshot, as_device_error(exc, host, "deploy")) from None
         reverts = (
-            f"not confirmed: the device reverts to its pre-change config by itself when its "
-            f"{timeout:g} s timer fires"
+            "not confirmed: the device restores its pre-change config by itself when its "
+            f"revert timer fires (within {timeout:g} s, whole minutes on IOS)"
         )
         try:
             postchecks.after_change(backend, self.candidate, self.mode, checks, self.config)
         except DeviceError as exc:
-            backend.close()
+            if backend.plugin == "napalm":
+                # NAPALM still holds the committing session (the check used its own): revert
+                # over it now, and verify, instead of waiting for the timer
+                with contextlib.suppress(DeviceError):
+                    backend.revert_now()
+                raise roll_back(backend, self.snapshot, exc) from None
+            backend.close()  # the CLI plugins' session is gone: never log in again for it
             raise type(exc)(f"{exc}\n{reverts}") from None
         try:
             backend.confirm()

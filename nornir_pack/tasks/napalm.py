@@ -2,22 +2,23 @@
 
 ``napalm_commit(revert_in=N)`` fixes the classic footgun (a ``revert_in`` that is never
 confirmed always reverts): it commits with the revert timer, reconnects and reads the running
-config, confirms only when that shows the change, and otherwise reverts at once rather than
-leaving the device to the timer. No path leaves a candidate loaded or a session pending.
+config (and runs the run's post-checks), confirms only when they pass, and otherwise leaves the
+change to the device's revert timer. It shares deploy's flow (``tasks.deploy.Change``), so a
+NAPALM commit and a CLI commit are post-checked, confirmed and rolled back alike.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from nornir.core.task import Result, Task
 
-from ..backends import Mode, intended_config, sanitize_diff
+from ..backends import Mode, sanitize_diff
 from ..backends.napalm import NapalmBackend
-from ..diff import normalised_diff
 from ..exceptions import DeviceError, NornirPackError
-from .boundary import as_device_error, failed, read_only, task_boundary
-from .deploy import refuse_redacted, roll_back
+from .boundary import failed, read_only, task_boundary
+from .deploy import Change, checks_of, confirm_timeout_of, refuse_redacted
 
 
 def _mode(replace: bool) -> Mode:
@@ -58,14 +59,18 @@ def napalm_commit(
     replace: bool = False,
     revert_in: int | None = None,
     dry_run: bool | None = None,
+    *,
+    post_checks: Sequence[Any] | None = None,
 ) -> Result:
     """Nornir task: commit ``config`` through NAPALM, verify it, roll back on failure.
 
     ``config`` is merged unless ``replace=True``: a forgotten argument must not replace a
     whole config with a fragment. After the commit the startup config equals the running
-    config. With ``revert_in`` (seconds) the commit is confirmed only once a new connection
-    reads the change back; otherwise it is reverted at once and the host fails. A dry run
-    loads, compares and discards (leaving nothing on the device), and reports
+    config. The commit is post-checked over a new connection (``post_checks``, see
+    ``nornir_pack.postchecks``) and rolled back when a check fails. With ``revert_in``
+    (seconds; default: the run's ``--confirm-timeout``) the commit is NAPALM's commit-confirm:
+    confirmed only once the post-checks pass, else left to the device's revert timer. A dry
+    run loads, compares and discards (leaving nothing on the device), and reports
     ``changed=False``.
     """
     host = task.host
@@ -89,38 +94,10 @@ def napalm_commit(
             return failed(host, exc, diff=shown)
         summary["native_diff"] = sanitize_diff(native, platform)
         return Result(host=host, changed=False, diff=shown, result={**summary, "status": "dry run"})
+    change = Change(backend, config, mode, snapshot, task.nornir.config)
     try:
-        native = backend.commit(config, mode, revert_in=revert_in)
-        summary["native_diff"] = sanitize_diff(native, platform)
-        if revert_in is None:
-            backend.verify(config, mode)
-        else:
-            _confirm_after_post_check(backend, config, mode)
-    except Exception as exc:  # whatever broke the commit, the device goes back to the snapshot
-        cause = as_device_error(exc, host, "napalm_commit")
-        return failed(host, roll_back(backend, snapshot, cause), diff=shown)
-    status = "committed" if revert_in is None else "committed and confirmed"
-    return Result(host=host, changed=True, diff=shown, result={**summary, "status": status})
-
-
-def _confirm_after_post_check(backend: NapalmBackend, config: str, mode: Mode) -> None:
-    """Confirm a pending commit only when a fresh connection sees it; else revert it now."""
-    try:
-        fresh = backend.fresh_running_config()
-        intended = intended_config(fresh, config, mode, backend.platform)
-        remaining = normalised_diff(fresh, intended, backend.platform)
-        if remaining:
-            raise DeviceError(
-                "post-check: the running config read over a new connection does not show "
-                f"the change; still different:\n{sanitize_diff(remaining, backend.platform)}"
-            )
-        backend.confirm()
+        status = change.commit(checks_of(post_checks), confirm_timeout_of(revert_in))
     except DeviceError as exc:
-        try:
-            backend.revert_now()
-        except DeviceError as revert_exc:
-            raise DeviceError(
-                f"{exc}; reverting the pending commit failed too ({revert_exc}): "
-                "the device reverts it when the timer expires"
-            ) from None
-        raise
+        return failed(host, exc, diff=shown)
+    summary["native_diff"] = sanitize_diff(backend.native_diff_committed, platform)
+    return Result(host=host, changed=True, diff=shown, result={**summary, "status": status})

@@ -5,6 +5,7 @@ listing the waves. Twelve lab devices, IOS and EOS, over netmiko and scrapli in 
 from __future__ import annotations
 
 import json
+import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -35,7 +36,7 @@ def fleet(project: Path, lab: Lab) -> dict[str, Device]:
             platform,
             password=PASSWORD,
             secret=SECRET,
-            config=PLATFORMS[platform].seed(name, 0),
+            config=with_archive(PLATFORMS[platform].seed(name, 0)),
             snmp_port=0,
         )
         plugin = "netmiko" if (number // 2) % 2 else "scrapli"
@@ -53,6 +54,13 @@ def fleet(project: Path, lab: Lab) -> dict[str, Device]:
         devices[name] = device
     (project / "inventory" / "hosts.yaml").write_text(yaml.safe_dump(hosts, sort_keys=False))
     return devices
+
+
+def with_archive(seed: str) -> str:
+    """IOS needs the archive feature for a revert timer, as a real router does."""
+    if not seed.startswith("version "):  # EOS has its timers without it
+        return seed
+    return seed[: seed.rindex("end")] + "archive\n path flash:archive\n!\nend\n"
 
 
 def _running(devices: dict[str, Device]) -> dict[str, str]:
@@ -339,3 +347,57 @@ def test_on_wave_fail_rolls_back_every_wave_so_far_or_nothing(
     assert same_config(fleet["h06"], after["h06"], before["h06"])  # rolled itself back
     for name in ("h09", "h10", "h11", "h12"):
         assert after[name] == before[name], name
+
+
+FROZEN_RUNBOOK = """
+from nornir_pack.tasks import deploy_config
+
+
+def not_frozen(host, connection):
+    return "this host is frozen" if host.get("frozen") else True
+
+
+def run(nr, *, plugin=None, commit=False):
+    return nr.run(task=deploy_config, plugin=plugin, dry_run=not commit, post_checks=[not_frozen])
+"""
+
+
+@pytest.mark.parametrize("frozen", ["h01", "h02"])  # IOS over scrapli, EOS over netmiko
+def test_confirm_timeout_confirms_good_changes_and_leaves_a_failed_check_to_the_device_timer(
+    project: Path, fleet: dict[str, Device], tmp_path: Path, frozen: str
+) -> None:
+    (project / "runbooks" / "frozen.py").write_text(FROZEN_RUNBOOK)
+    hosts_file = project / "inventory" / "hosts.yaml"
+    hosts = yaml.safe_load(hosts_file.read_text())
+    hosts[frozen]["data"]["frozen"] = True
+    hosts_file.write_text(yaml.safe_dump(hosts, sort_keys=False))
+    before = _running(fleet)
+    fleet[frozen].knobs.minute_seconds = 1.0  # its timer: about a second (others: a minute)
+    result = nornir_pack(
+        project,
+        "run",
+        "frozen",
+        "--commit",
+        "--hosts",
+        "h01,h02,h03,h04",
+        "--confirm-timeout",
+        "60",
+        "--json",
+        str(tmp_path / "r.json"),
+    )
+    logins_after_run = fleet[frozen].logins
+    assert result.returncode == 1, result.stderr
+    hosts_report = {h["name"]: h for h in json.loads((tmp_path / "r.json").read_text())["hosts"]}
+    for name in {"h01", "h02", "h03", "h04"} - {frozen}:
+        assert hosts_report[name]["steps"][0]["result"]["status"] == "committed and confirmed"
+        assert CHANGE_LINE in fleet[name].running_text(), name
+        assert fleet[name].startup == fleet[name].running_text(), name  # confirmed and saved
+    message = hosts_report[frozen]["message"]
+    assert "this host is frozen" in message
+    assert "not confirmed: the device restores its pre-change config by itself" in message
+    deadline = time.monotonic() + 20
+    while not same_config(fleet[frozen], fleet[frozen].running_text(), before[frozen]):
+        assert time.monotonic() < deadline, "the device did not revert by its timer"
+        time.sleep(0.1)
+    assert fleet[frozen].logins == logins_after_run  # reverted with no login by the tool
+    assert fleet[frozen].startup == before[frozen]  # nothing was saved
