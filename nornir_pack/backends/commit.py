@@ -310,26 +310,24 @@ def _session_to_confirm(backend: CliBackend) -> str:
 
 def confirm(backend: CliBackend) -> None:
     """Confirm the pending change (the timer stops), then save the running config."""
-    commands = commands_for(backend)
-    if commands.session:
-        backend.exec_checked(commands.confirm.format(session=_session_to_confirm(backend)))
-    else:
-        output = backend.send_exec(commands.confirm)
-        if "%" in output:
-            raise DeviceError(f"{_NOTHING_PENDING} ('{commands.confirm}': {output.strip()})")
-    backend.pending_session, backend.armed = None, False
+    _on_pending(backend, commands_for(backend).confirm)
     backend.save()
 
 
 def revert_now(backend: CliBackend) -> None:
     """Undo the pending change now instead of waiting for the device's timer."""
-    commands = commands_for(backend)
-    if commands.session:
-        backend.exec_checked(commands.revert_now.format(session=_session_to_confirm(backend)))
+    _on_pending(backend, commands_for(backend).revert_now)
+
+
+def _on_pending(backend: CliBackend, command: str) -> None:
+    """Run ``command`` (confirm, or revert now) on the pending change: on the EOS session that
+    holds it, or on IOS's archive timer; DeviceError when nothing is pending."""
+    if commands_for(backend).session:
+        backend.exec_checked(command.format(session=_session_to_confirm(backend)))
     else:
-        output = backend.send_exec(commands.revert_now)
+        output = backend.send_exec(command)
         if "%" in output:
-            raise DeviceError(f"{_NOTHING_PENDING} ('{commands.revert_now}': {output.strip()})")
+            raise DeviceError(f"{_NOTHING_PENDING} ('{command}': {output.strip()})")
     backend.pending_session, backend.armed = None, False
 
 

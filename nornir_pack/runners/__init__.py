@@ -234,20 +234,7 @@ class _Run:
             self.interrupts += 1
             self.stop.set()
             in_flight = sorted(name for name in self.remaining if name in self.started)
-            if self.interrupts > 1 and signum == signal.SIGINT:
-                print(
-                    "aborted: these hosts may be mid-change, check them: "
-                    + (", ".join(in_flight) or "none"),
-                    file=sys.stderr,
-                    flush=True,
-                )
-                raise KeyboardInterrupt
-            print(
-                f"interrupted: starting no more hosts; {len(in_flight)} in flight finish what "
-                "they are doing (Ctrl-C again to abort at once)",
-                file=sys.stderr,
-                flush=True,
-            )
+            announce_interrupt(self.interrupts, signum, in_flight, "starting no more hosts")
             self.done.put(_WAKE)  # SimpleQueue.put is safe in a signal handler
 
         previous = {sig: signal.signal(sig, interrupt) for sig in (signal.SIGINT, signal.SIGTERM)}
@@ -305,6 +292,29 @@ class _Run:
             _abandon(host)
 
 
+def announce_interrupt(count: int, signum: int, in_flight: list[str], stopping: str) -> None:
+    """Say what an interrupt does: the first stops starting hosts (``stopping`` says how),
+    a second Ctrl-C aborts at once, naming the hosts that may be mid-change.
+
+    Raises:
+        KeyboardInterrupt: on the second Ctrl-C.
+    """
+    if count > 1 and signum == signal.SIGINT:
+        print(
+            "aborted: these hosts may be mid-change, check them: "
+            + (", ".join(in_flight) or "none"),
+            file=sys.stderr,
+            flush=True,
+        )
+        raise KeyboardInterrupt
+    print(
+        f"interrupted: {stopping}; {len(in_flight)} in flight finish what they are doing "
+        "(Ctrl-C again to abort at once)",
+        file=sys.stderr,
+        flush=True,
+    )
+
+
 def failed_result(task: Task, host: Host, error: Exception) -> MultiResult:
     """A host's failed result, shown to the processors as if its task had ended."""
     task = task.copy()
@@ -351,7 +361,9 @@ class _Rollout:
                 wave.status = "passed"
                 continue
             wave.status, failed_wave = "failed", wave
-            budget = "" if wave.label == "canary" else f" (max-fail {self.options.max_fail:g}%)"
+            budget = (
+                "" if wave.label == "canary" else f" (max-fail {self.options.failure_budget:g}%)"
+            )
             wave.reason = f"{len(wave.failed)} of {len(wave.hosts)} hosts failed{budget}"
             self._roll_back(wave)
         return self.result
@@ -436,4 +448,10 @@ def ensure_open_files(needed: int) -> None:
         )
 
 
-__all__ = ["PackRunner", "RunnerOptions", "ensure_open_files", "failed_result"]
+__all__ = [
+    "PackRunner",
+    "RunnerOptions",
+    "announce_interrupt",
+    "ensure_open_files",
+    "failed_result",
+]

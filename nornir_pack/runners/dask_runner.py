@@ -22,7 +22,6 @@ import logging
 import math
 import queue
 import signal
-import sys
 import threading
 import time
 import uuid
@@ -38,7 +37,7 @@ from ..exceptions import DeviceUnreachable, LibraryError, UsageError, WorkerLost
 from ..inventory import inventory_documents
 from ..paths import config_file
 from ..tasks.boundary import is_read_only
-from . import RunnerOptions
+from . import RunnerOptions, announce_interrupt
 from .batch import (
     EVENT_TOPIC_PREFIX,
     LOST_CHANGE,
@@ -482,19 +481,8 @@ class _DaskRun:
         def interrupt(signum: int, frame: FrameType | None) -> None:
             self.interrupts += 1
             in_flight = sorted(self.shown_started - set(self.result))
-            if self.interrupts > 1 and signum == signal.SIGINT:
-                print(
-                    "aborted: these hosts may be mid-change, check them: "
-                    + (", ".join(in_flight) or "none"),
-                    file=sys.stderr,
-                    flush=True,
-                )
-                raise KeyboardInterrupt
-            print(
-                f"interrupted: the workers start no more hosts; {len(in_flight)} in flight "
-                "finish what they are doing (Ctrl-C again to abort at once)",
-                file=sys.stderr,
-                flush=True,
+            announce_interrupt(
+                self.interrupts, signum, in_flight, "the workers start no more hosts"
             )
             self.events.put(("interrupt", None))  # SimpleQueue.put is safe in a handler
 
