@@ -1,0 +1,93 @@
+"""nornir-pack's scrapli connection (one event loop, one write per input) against the lab.
+
+The channel sends each input with its return in one SSH packet and reads the reply past the
+echo; these tests drive the real scrapli driver over asyncssh through that channel and check
+that what scrapli reports is unchanged: results, refused commands, config pushes, prompts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from nornir_pack.backends.aio import ScrapliConnection
+from nornir_pack.lab import Lab
+from nornir_pack.lab.device import Device
+from tests.conftest import DeviceFactory
+from tests.lab_clients import PASSWORD, SECRET
+
+PLATFORMS = {"cisco_ios": "cisco_iosxe", "arista_eos": "arista_eos"}
+
+
+@pytest.fixture(params=list(PLATFORMS))
+def device(request: pytest.FixtureRequest, make_device: DeviceFactory) -> Device:
+    return make_device(request.param)
+
+
+@pytest.fixture
+def session(device: Device) -> Iterator[tuple[ScrapliConnection, list[bytes]]]:
+    """A logged-in session and every write its transport made after the login."""
+    plugin = ScrapliConnection()
+    plugin.open(
+        "127.0.0.1",
+        "admin",
+        PASSWORD,
+        device.port,
+        PLATFORMS[device.platform.name],
+        {"auth_secondary": SECRET, "auth_strict_key": False, "timeout_ops": 10},
+    )
+    connection = plugin.connection
+    transport = connection.connection.transport
+    writes: list[bytes] = []
+    write = transport.write
+
+    def counted(channel_input: bytes) -> None:
+        writes.append(channel_input)
+        write(channel_input)
+
+    transport.write = counted
+    connection.after_login()
+    try:
+        yield plugin, writes
+    finally:
+        plugin.close()
+
+
+def test_each_input_goes_out_with_its_return_in_one_write(
+    session: tuple[ScrapliConnection, list[bytes]],
+) -> None:
+    plugin, writes = session
+    # enable and its password, terminal length and width: no bare return to ask for a prompt
+    assert writes and all(w.endswith(b"\n") and w.strip() for w in writes), writes
+    before = len(writes)
+    version = plugin.connection.send_command("show version")
+    assert writes[before:] == [b"show version\n"]
+    assert not version.failed
+    assert version.result.strip() and "show version" not in version.result
+
+
+def test_results_prompts_and_refusals_are_scraplis(
+    lab: Lab, device: Device, session: tuple[ScrapliConnection, list[bytes]]
+) -> None:
+    plugin, _ = session
+    connection = plugin.connection
+    hostname = lab.call(lambda: device.hostname)
+    assert connection.get_prompt() == f"{hostname}#"
+
+    running = connection.send_command("show running-config").result
+    assert running.startswith(("Building configuration", "! Command:", "!")), running[:80]
+    assert f"hostname {hostname}" in running
+    assert not running.rstrip().endswith("#")  # the prompt is stripped, as scrapli does
+
+    interface = "GigabitEthernet2" if device.platform.name == "cisco_ios" else "Ethernet2"
+    pushed = connection.send_configs([f"interface {interface}", " description one write"])
+    assert not pushed.failed
+    assert "description one write" in lab.call(device.running_text)
+    # the prompt is the device's own: scrapli stays in the mode its last line entered
+    assert connection.get_prompt().startswith(f"{hostname}(config")
+
+    refused = connection.send_command("show runningconfig")  # scrapli ends config mode first
+    assert refused.failed
+    assert connection.get_prompt() == f"{hostname}#"
+    assert connection.send_command("show version").result  # the session still answers
