@@ -413,7 +413,13 @@ def _check_policy(policy: Policy, running: HConfig, platform: str) -> tuple[Rule
         fix = HConfig(running.driver)
         if not compliant and policy.fix:
             change = diff.parse_shared(policy.fix, platform)
-            fix = _remediate(running, diff.merge_config(running, change, platform), platform)
+            # only sections that share a first word with the fix can change: merging into
+            # and diffing just those gives the same remediation as the whole config, for a
+            # fraction of the copying (idempotent and negated forms share that word)
+            touched = _section(
+                running, tuple({_head(child).split()[0] for child in change.children})
+            )
+            fix = _remediate(touched, diff.merge_config(touched, change, platform), platform)
     else:
         compliant, missing, extra = not matches, (), ()
         fix = HConfig(running.driver)

@@ -16,8 +16,10 @@ device keeps it.
 
 from __future__ import annotations
 
+import copy
 import functools
 import logging
+import re
 from dataclasses import dataclass
 
 from hier_config import HConfig, HConfigChild, get_hconfig, get_hconfig_driver
@@ -356,18 +358,18 @@ def _tree(text: str, platform: str) -> HConfig:
     """``parse``, cached: one parse per distinct text. Shared: never mutate the result."""
     rules = dialect(platform)
     body, banners = lift_banners(clean_config(text, platform), rules.banner_end)
-    driver = _driver(platform)
+    loader = _loader(platform)
     try:
-        config = get_hconfig(driver, body)
+        config = get_hconfig(loader.driver, loader.prepare(body))
     except DuplicateChildError:  # rare: merge the repeats, then parse once more
-        merged, repeats = merge_repeats(body, driver)
+        merged, repeats = merge_repeats(body, _driver(platform))
         log.info(
             "%s config: %d repeated line(s) merged, as the device merges them (first: %r)",
             platform,
             len(repeats),
             sanitize(repeats[0], platform) if repeats else "",
         )
-        config = get_hconfig(driver, merged)
+        config = get_hconfig(loader.driver, loader.prepare(merged))
     for child in tuple(config.children):
         if child.text.startswith(BANNER_MARK):
             banner = banners[int(child.text.removeprefix(BANNER_MARK))]
@@ -375,6 +377,42 @@ def _tree(text: str, platform: str) -> HConfig:
                 older.delete()  # the same banner twice: one node
             child.text = banner
     return config
+
+
+@dataclass(frozen=True)
+class _Loader:
+    """hier_config's line rules (``per_line_sub``) applied before hier_config reads the text.
+
+    hier_config runs every rule through ``re.sub`` on every line: most of a parse's time on
+    a short config. Every rule is anchored at the line start, so a line that no rule matches
+    as it is stays as it is: one combined match per line finds the few that need the rules,
+    which then run in order as hier_config runs them, on the line as it normalises it. The
+    driver that reads the result has no line rules left to run.
+    """
+
+    driver: HConfigDriverBase
+    rules: tuple[tuple[re.Pattern[str], str], ...]
+    any_rule: re.Pattern[str]
+
+    def prepare(self, text: str) -> str:
+        lines = []
+        for raw in text.splitlines():
+            line = " " * (len(raw) - len(raw.lstrip())) + " ".join(raw.split())
+            if self.any_rule.match(line):
+                for pattern, replacement in self.rules:
+                    line = pattern.sub(replacement, line)
+            lines.append(line)
+        return "\n".join(lines)
+
+
+@functools.cache
+def _loader(platform: str) -> _Loader:
+    full = _driver(platform)
+    rules = tuple((re.compile(rule.search), rule.replace) for rule in full.rules.per_line_sub)
+    driver = copy.copy(full)
+    driver.rules = full.rules.model_copy(update={"per_line_sub": []})
+    any_rule = re.compile("|".join(f"(?:{pattern.pattern})" for pattern, _ in rules) or "(?!)")
+    return _Loader(driver, rules, any_rule)
 
 
 _EXIT = r"^\s*exit(?:-[\w-]+)?\s*$"

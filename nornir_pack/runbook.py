@@ -49,6 +49,7 @@ from .report import (
     STATUS_FAILED,
     STATUS_OK,
     STATUS_ROLLBACK_FAILED,
+    HostReport,
     RunReport,
     build_report,
     first_line,
@@ -415,8 +416,9 @@ def print_summary(report: RunReport, console: Console) -> None:
     each diff (shortened), and a closing line with the count of each status.
 
     Past ``SUMMARY_ROWS`` hosts the table lists only the hosts that need attention (failed,
-    not compliant, interrupted) and past ``DIFFS_SHOWN`` diffs none is printed: a thousand
-    rows and diffs scroll away in a terminal and cost seconds to draw; the JSON and
+    not compliant, interrupted), and past ``SUMMARY_ROWS`` of those they are plain lines, one
+    per host, instead of a table; past ``DIFFS_SHOWN`` diffs none is printed: a thousand
+    table rows and diffs scroll away in a terminal and cost seconds to draw; the JSON and
     Markdown reports keep everything.
     """
     many = len(report.hosts) > SUMMARY_ROWS
@@ -424,20 +426,16 @@ def print_summary(report: RunReport, console: Console) -> None:
     title = f"{report.runbook}{' (dry run)' if report.dry_run else ''}"
     if many:
         title += f": the {len(rows)} of {len(report.hosts)} hosts that need attention"
-    table = Table(title=title)
-    for column in ("host", "status", "changed", "duration", "message"):
-        table.add_column(column, overflow="fold")
-    for host in rows:
-        table.add_row(
-            host.name,
-            _styled(host.status),
-            "yes" if host.changed else "no",
-            f"{host.duration:.1f} s",
-            first_line(host.message),
-            end_section=False,
+    if len(rows) > SUMMARY_ROWS:
+        console.print(title, markup=False, style="bold")
+        lines = (
+            f"{h.name}  {h.status}  {'changed' if h.changed else 'unchanged'}  "
+            f"{h.duration:.1f} s  {first_line(h.message)}"
+            for h in rows
         )
-    if rows:
-        console.print(table)
+        console.print("\n".join(lines), markup=False, highlight=False, soft_wrap=True)
+    elif rows:
+        console.print(_summary_table(title, rows))
     for host in rows:
         for step in host.steps:
             if step.status in (STATUS_FAILED, STATUS_ROLLBACK_FAILED) and "\n" in step.message:
@@ -454,6 +452,22 @@ def print_summary(report: RunReport, console: Console) -> None:
         console.print(_wave_line(wave), markup=False, highlight=False)
     counts = ", ".join(f"{n} {_styled(s)}" for s, n in sorted(report.counts().items()))
     console.print(f"{len(report.hosts)} hosts: {counts or 'none finished'}")
+
+
+def _summary_table(title: str, rows: list[HostReport]) -> Table:
+    table = Table(title=title)
+    for column in ("host", "status", "changed", "duration", "message"):
+        table.add_column(column, overflow="fold")
+    for host in rows:
+        table.add_row(
+            host.name,
+            _styled(host.status),
+            "yes" if host.changed else "no",
+            f"{host.duration:.1f} s",
+            first_line(host.message),
+            end_section=False,
+        )
+    return table
 
 
 def _wave_line(wave: Mapping[str, Any]) -> str:

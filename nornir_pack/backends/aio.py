@@ -17,6 +17,7 @@ import asyncio
 import contextlib
 import threading
 from collections.abc import Coroutine
+from concurrent.futures import ThreadPoolExecutor
 from io import BytesIO
 from re import Pattern
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -63,6 +64,12 @@ class _LoopThread:
         with self._lock:
             if self._loop is None:
                 loop = asyncio.new_event_loop()
+                # asyncssh prepares each connection's options in the loop's executor; two
+                # threads keep up with a thousand logins, where asyncio's default of six
+                # only adds threads that fight the loop for the GIL
+                loop.set_default_executor(
+                    ThreadPoolExecutor(max_workers=2, thread_name_prefix="nornir-pack-ssh")
+                )
                 threading.Thread(
                     target=loop.run_forever, name="nornir-pack-scrapli", daemon=True
                 ).start()
