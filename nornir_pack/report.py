@@ -172,8 +172,25 @@ def build_report(
 
 def host_status(multi: MultiResult) -> str:
     """One host's status as every report shows it: ok, changed, failed, non-compliant or
-    rollback-failed."""
-    return _host_report("", multi, 0.0, Redactor()).status
+    rollback-failed. Cheap (no report is built): the live view asks for it per host."""
+    return _worst({_step_status(result) for result in _steps_of(multi)})
+
+
+def _worst(statuses: set[str]) -> str:
+    return next((s for s in SEVERITY if s in statuses), STATUS_OK)
+
+
+def _step_status(result: Result) -> str:
+    """The status ``_step`` gives a result, without building the step."""
+    health = _health_report(result.result)
+    if health is not None:
+        return STATUS_OK if health["healthy"] else STATUS_UNHEALTHY
+    if result.failed:
+        return failure_class(result.exception)[0]
+    rules = _compliance_rules(result.result)
+    if rules is not None:
+        return STATUS_OK if all(rule["compliant"] for rule in rules) else STATUS_NONCOMPLIANT
+    return STATUS_CHANGED if result.changed else STATUS_OK
 
 
 def _steps_of(multi: MultiResult) -> list[Result]:
@@ -194,8 +211,7 @@ def _steps_of(multi: MultiResult) -> list[Result]:
 
 def _host_report(name: str, multi: MultiResult, duration: float, clean: Redactor) -> HostReport:
     steps = tuple(_step(result, clean) for result in _steps_of(multi))
-    statuses = {s.status for s in steps}
-    status = next((s for s in SEVERITY if s in statuses), STATUS_OK)
+    status = _worst({s.status for s in steps})
     message = next((s.message for s in steps if s.status == status and s.message), "")
     changed = any(s.changed for s in steps)
     worker = next((str(getattr(r, "worker", "")) for r in multi if getattr(r, "worker", "")), "")

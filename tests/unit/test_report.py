@@ -133,3 +133,33 @@ def test_a_stopped_run_reports_why_and_its_exit_code() -> None:
 def test_first_line_points_at_the_rest() -> None:
     assert first_line("one") == "one"
     assert first_line("one\ntwo\nthree") == "one (+2 more lines)"
+
+
+def test_the_live_views_status_is_the_reports() -> None:
+    """host_status (per host, while the run goes) skips building the report: it must still
+    give each host the status the report gives it."""
+    from nornir_pack.compliance import ComplianceReport, RuleResult
+    from nornir_pack.exceptions import Interrupted, NotStarted, RolledBack
+    from nornir_pack.report import host_status
+
+    def rule(compliant: bool) -> RuleResult:
+        return RuleResult("ntp", "feature", compliant, (), (), "", "")
+
+    host = Host("h")
+    results = [
+        Result(host=host, changed=True, result={"s": "ok"}),
+        Result(host=host, changed=False, result="same"),
+        Result(host=host, result=ComplianceReport("cisco_ios", (rule(True), rule(False)), "")),
+        Result(host=host, result=ComplianceReport("cisco_ios", (rule(True),), "").to_dict()),
+        Result(host=host, result={"healthy": False, "checks": [{"name": "cpu"}]}),
+        failed(host, DeviceError(REFUSED)),
+        failed(host, RollbackFailed(ROLLBACK_FAILED)),
+        failed(host, RolledBack("rolled back")),
+        failed(host, NotStarted("wave 2 failed")),
+        failed(host, Interrupted("interrupted")),
+        failed(host, UsageError("bad")),
+    ]
+    for result in results:
+        multi = outcome(host, result)
+        built = build_report("deploy", {"h": multi}).hosts[0]
+        assert host_status(multi) == built.status, result
