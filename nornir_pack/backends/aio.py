@@ -245,12 +245,10 @@ class SyncScrapli:
 
 
 async def _log_out(connection: AsyncScrapli) -> None:
-    """``exit``, then close the session. scrapli's own on_close first asks for the prompt to
-    regain privilege, one more round trip per host for a line the device frees anyway when
-    the SSH channel closes."""
+    """Close the SSH session. scrapli's own on_close asks for the prompt to regain
+    privilege and types ``exit``: packets and a round trip per host for a line the device
+    frees anyway when the SSH connection closes."""
     connection.on_close = None
-    with contextlib.suppress(Exception):  # a session already gone is closed below all the same
-        connection.channel.write(channel_input="exit" + connection.comms_return_char)
     await connection.close()
 
 
