@@ -413,12 +413,8 @@ def _check_policy(policy: Policy, running: HConfig, platform: str) -> tuple[Rule
         fix = HConfig(running.driver)
         if not compliant and policy.fix:
             change = diff.parse_shared(policy.fix, platform)
-            # only sections that share a first word with the fix can change: merging into
-            # and diffing just those gives the same remediation as the whole config, for a
-            # fraction of the copying (idempotent and negated forms share that word)
-            touched = _section(
-                running, tuple({_head(child).split()[0] for child in change.children})
-            )
+            # only the sections the fix can change, as diff.merge_diff does
+            touched = diff.touched_sections(running, change)
             fix = _remediate(touched, diff.merge_config(touched, change, platform), platform)
     else:
         compliant, missing, extra = not matches, (), ()

@@ -445,6 +445,38 @@ def _mark_continuations(line: str) -> str:
     return "\n".join([first, *(f"{indent}{marker}{text}" for text in rest)])
 
 
+def merge_diff(running: str, change: str, platform: str, *, redact: bool = True) -> str:
+    """``normalised_diff(running, merge(running, change))``, for a fraction of the work.
+
+    Merging can only change the top-level sections that share a first word with a line of
+    the change (idempotent and negated forms of a line share it), so only those are merged
+    and compared: the rest of the running config is neither copied nor parsed again.
+    """
+    before = parse_shared(running, platform)
+    change_tree = parse_shared(change, platform)
+    touched = touched_sections(before, change_tree)
+    after = merge_config(touched, change_tree, platform)
+    lines = ordered_diff(touched.unified_diff(after), touched, after, dialect(platform).ordering)
+    diff = "\n".join(_mark_continuations(line) for line in lines)
+    return sanitize(diff, platform) if redact else diff
+
+
+def touched_sections(config: HConfig, change: HConfig) -> HConfig:
+    """A copy of the top-level sections of ``config`` whose first word (``no`` aside) is the
+    first word of a top-level line of ``change``: all that merging ``change`` can alter."""
+    words = {_first_word(child) for child in change.children}
+    part = HConfig(config.driver)
+    for child in config.children:
+        if _first_word(child) in words:
+            part.add_deep_copy_of(child)
+    return part
+
+
+def _first_word(child: HConfigChild) -> str:
+    words = child.text.removeprefix(NEGATION).split(maxsplit=1)
+    return words[0] if words else ""
+
+
 def remediation(running: str, intended: str, platform: str) -> str:
     """Config lines that turn running into intended (a full config); "" when nothing to do.
 

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal, Protocol, cast
 
 from nornir.core.plugins.connections import ConnectionPluginRegister
 
-from ..diff import clean_config, merge, normalised_diff, remediation, sanitize
+from ..diff import clean_config, merge, merge_diff, normalised_diff, remediation, sanitize
 from ..exceptions import (
     DeviceError,
     DeviceUnreachable,
@@ -108,6 +108,15 @@ def intended_config(running: str, candidate: str, mode: Mode, platform: str) -> 
     the device does it (``diff.merge``).
     """
     return candidate if mode == "replace" else merge(running, candidate, platform)
+
+
+def change_diff(running: str, candidate: str, mode: Mode, platform: str) -> str:
+    """The normalised diff applying ``candidate`` in ``mode`` would make to ``running``:
+    ``normalised_diff(running, intended_config(...))``, without building the whole
+    intended config in merge mode (``diff.merge_diff``)."""
+    if mode == "replace":
+        return normalised_diff(running, candidate, platform)
+    return merge_diff(running, candidate, platform)
 
 
 _DIFF_LINE = re.compile(r"^(\s*)([-+] ?)(.*)$")
@@ -442,8 +451,7 @@ class CliBackend:
 
     def diff(self, candidate: str, mode: Mode = "merge", running: str | None = None) -> str:
         current = self.running_config() if running is None else running
-        intended = intended_config(current, candidate, mode, self.platform)
-        return normalised_diff(current, intended, self.platform)
+        return change_diff(current, candidate, mode, self.platform)
 
     def apply(self, candidate: str, mode: Mode = "merge", running: str | None = None) -> None:
         """Merge: the remediation typed in config mode. Replace: atomic, from a file the

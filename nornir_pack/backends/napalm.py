@@ -28,13 +28,13 @@ from ..platforms import host_platform, host_plugin_platform
 from . import (
     DeviceError,
     Mode,
+    change_diff,
     check_identity,
     describe,
     device_errors,
     drop_connection,
     ensure_registered,
     expected_hostname,
-    intended_config,
     open_connection,
     require_converged,
     sanitize_diff,
@@ -137,8 +137,7 @@ class NapalmBackend:
 
     def diff(self, candidate: str, mode: Mode = "merge", running: str | None = None) -> str:
         current = self.running_config() if running is None else running
-        intended = intended_config(current, candidate, mode, self.platform)
-        return normalised_diff(current, intended, self.platform)
+        return change_diff(current, candidate, mode, self.platform)
 
     def native_diff(self, candidate: str, mode: Mode = "replace") -> str:
         """The driver's own diff of ``candidate``; the candidate is always discarded."""
