@@ -13,6 +13,7 @@ import pytest
 import yaml
 
 from nornir_pack.lab import Device, Lab
+from nornir_pack.lab.shell import Shell
 from nornir_pack.paths import BUILTIN_RULES, BUILTIN_TEMPLATES
 
 REPO = Path(__file__).resolve().parents[1]
@@ -41,6 +42,20 @@ def make_device(lab: Lab) -> DeviceFactory:
         return lab.add_device(name, platform, **settings)
 
     return factory
+
+
+def configure(lab: Lab, device: Device, *lines: str) -> None:
+    """Type config lines at the device's CLI and save them: the device as its operator left
+    it, set up without a login (the device's login count does not move)."""
+
+    def run() -> None:
+        shell = Shell(device, "admin")
+        shell.privileged = True
+        for line in ("configure terminal", *lines, "end"):
+            shell.handle(line)
+        device.save()
+
+    lab.call(run)
 
 
 def free_port() -> int:

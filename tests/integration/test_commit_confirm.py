@@ -17,8 +17,7 @@ from nornir.core import Nornir
 
 from nornir_pack.backends import ConfigBackend, DeviceError, for_host
 from nornir_pack.lab import Device, Knobs, Lab
-from nornir_pack.lab.shell import Shell
-from tests.conftest import DeviceFactory
+from tests.conftest import DeviceFactory, configure
 from tests.integration.lab_nornir import build_nornir, host_entry
 
 PLUGINS = ["netmiko", "scrapli", "napalm"]
@@ -99,9 +98,8 @@ def boot(
     boxes: list[Box] = []
 
     def factory(minute: float, **knobs: object) -> Box:
+        # the IOS seed has the archive a revert timer needs
         device = make_device(platform, knobs=Knobs(minute_seconds=minute, **knobs))  # type: ignore[arg-type]
-        if platform == "cisco_ios":
-            lab.call(lambda: _configure(device, "archive", " path flash:archive"))
         nr = build_nornir(tmp_path / device.name, {device.name: host_entry(device, plugin)})
         box = Box(lab, device, nr, plugin)
         boxes.append(box)
@@ -110,15 +108,6 @@ def boot(
     yield factory
     for box in boxes:
         box.close()
-
-
-def _configure(device: Device, *lines: str) -> None:
-    """Type config lines at the device and save them (the device as it boots)."""
-    shell = Shell(device, "admin")
-    shell.privileged = True
-    for line in ("configure terminal", *lines, "end"):
-        shell.handle(line)
-    device.save()
 
 
 def test_unconfirmed_change_is_reverted_by_the_device_alone(boot: Callable[..., Box]) -> None:
@@ -197,6 +186,7 @@ def test_ios_without_archive_says_what_the_timer_needs(
     lab: Lab, make_device: DeviceFactory, tmp_path: Path, plugin: str
 ) -> None:
     device = make_device("cisco_ios")
+    configure(lab, device, "no archive")
     nr = build_nornir(tmp_path / device.name, {device.name: host_entry(device, plugin)})
     box = Box(lab, device, nr, plugin)
     before = box.running()

@@ -181,9 +181,6 @@ def test_commit_confirmed_after_post_check_leaves_startup_equal_to_running(
     make_target: TargetFactory,
 ) -> None:
     target = make_target()
-    if target.platform == "cisco_ios":  # revert_in needs the archive feature on IOS
-        done = target.run(napalm_commit, config="archive\n path flash:archive\n")
-        assert done.changed, done.result
     before = target.state()
 
     result = target.run(napalm_commit, config=FRAGMENT[target.platform], revert_in=60)
@@ -200,9 +197,6 @@ def test_revert_after_failed_post_check_leaves_startup_equal_to_running(
     make_target: TargetFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     target = make_target()
-    if target.platform == "cisco_ios":
-        done = target.run(napalm_commit, config="archive\n path flash:archive\n")
-        assert done.changed, done.result
     before = target.state()
 
     def post_check_fails(backend: NapalmBackend) -> str:

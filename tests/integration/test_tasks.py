@@ -441,13 +441,6 @@ def no_pending_session(target: Target) -> bool:
     return timer is None and all(s.state == "completed" for s in sessions)
 
 
-def enable_archive(target: Target) -> None:
-    """IOS needs the archive feature for ``revert_in`` (configure replace ... revert timer)."""
-    if target.platform == "cisco_ios":
-        done = target.run(deploy_config, config="archive\n path flash:archive\n")
-        assert done.changed, done.result
-
-
 @napalm_only
 def test_napalm_diff_matches_the_normalised_diff_and_leaves_no_session(
     make_target: TargetFactory,
@@ -499,7 +492,6 @@ def test_napalm_commit_dry_run_loads_compares_discards(make_target: TargetFactor
 @napalm_only
 def test_napalm_commit_confirms_after_post_check(make_target: TargetFactory) -> None:
     target = make_target()
-    enable_archive(target)
 
     result = target.run(napalm_commit, config=CHANGE[target.platform], replace=False, revert_in=60)
 
@@ -515,7 +507,6 @@ def test_napalm_commit_reverts_when_post_check_cannot_reconnect(
     make_target: TargetFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     target = make_target()
-    enable_archive(target)
     before = target.running()
     post_check = NapalmBackend.fresh_running_config
 
