@@ -26,6 +26,7 @@ FAST_MINUTE = 2.0  # fires soon after the change: long enough only to verify it
 SLOW_MINUTE = 2.0  # long enough to confirm in; the test then waits it out
 CHANGE = "ntp server 10.0.0.5\n"
 CUT_LINE = "logging host 10.66.66.66"  # with the knob below, this line locks logins out
+QUIET = "file prompt quiet"
 
 
 def wait_until(condition: Callable[[], bool], timeout: float = 10.0) -> bool:
@@ -54,13 +55,7 @@ class Box:
         return self.lab.call(self.device.running_text)
 
     def reverted_to(self, before: str) -> bool:
-        """The running config is ``before`` again. NAPALM ios configures ``file prompt
-        quiet`` before it arms the timer, so the device's revert keeps that line (a
-        NAPALM leftover a real device keeps too)."""
-        running = self.running()
-        if self.plugin == "napalm":
-            running = running.replace("file prompt quiet\n!\n", "")
-        return running == before
+        return self.running() == before
 
     def startup(self) -> str:
         return self.lab.call(lambda: self.device.startup)
@@ -100,6 +95,8 @@ def boot(
     def factory(minute: float, **knobs: object) -> Box:
         # the IOS seed has the archive a revert timer needs
         device = make_device(platform, knobs=Knobs(minute_seconds=minute, **knobs))  # type: ignore[arg-type]
+        if (plugin, platform) == ("napalm", "cisco_ios"):
+            configure(lab, device, QUIET)  # what NAPALM ios needs for a revert timer
         nr = build_nornir(tmp_path / device.name, {device.name: host_entry(device, plugin)})
         box = Box(lab, device, nr, plugin)
         boxes.append(box)
@@ -194,5 +191,22 @@ def test_ios_without_archive_says_what_the_timer_needs(
         with pytest.raises(DeviceError, match=r"archive.*path flash:archive"):
             box.backend().apply_pending(CHANGE, revert_after=60)
         assert box.running() == before
+    finally:
+        box.close()
+
+
+def test_napalm_ios_without_file_prompt_quiet_says_what_it_needs(
+    lab: Lab, make_device: DeviceFactory, tmp_path: Path
+) -> None:
+    device = make_device("cisco_ios")
+    nr = build_nornir(tmp_path / device.name, {device.name: host_entry(device, "napalm")})
+    box = Box(lab, device, nr, "napalm")
+    before, startup = box.running(), box.startup()
+    try:
+        with pytest.raises(DeviceError, match=r"needs 'file prompt quiet' in the device's config"):
+            box.backend().apply_pending(CHANGE, revert_after=60)
+        assert box.running() == before  # refused before NAPALM touched anything
+        assert box.startup() == startup
+        assert not box.timer_running()
     finally:
         box.close()
