@@ -58,6 +58,15 @@ def configure(lab: Lab, device: Device, *lines: str) -> None:
     lab.call(run)
 
 
+def own_file_prompt_quiet(lab: Lab, device: Device) -> bool:
+    """Give an IOS device the ``file prompt quiet`` of its own that a NAPALM commit-confirm
+    needs there (see ``NapalmBackend.apply_pending``); whether it got one."""
+    if device.platform.name != "cisco_ios":
+        return False
+    configure(lab, device, "file prompt quiet")
+    return True
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

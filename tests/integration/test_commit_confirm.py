@@ -17,7 +17,7 @@ from nornir.core import Nornir
 
 from nornir_pack.backends import ConfigBackend, DeviceError, for_host
 from nornir_pack.lab import Device, Knobs, Lab
-from tests.conftest import DeviceFactory, configure
+from tests.conftest import DeviceFactory, configure, own_file_prompt_quiet
 from tests.integration.lab_nornir import build_nornir, host_entry
 
 PLUGINS = ["netmiko", "scrapli", "napalm"]
@@ -26,7 +26,6 @@ FAST_MINUTE = 2.0  # fires soon after the change: long enough only to verify it
 SLOW_MINUTE = 2.0  # long enough to confirm in; the test then waits it out
 CHANGE = "ntp server 10.0.0.5\n"
 CUT_LINE = "logging host 10.66.66.66"  # with the knob below, this line locks logins out
-QUIET = "file prompt quiet"
 
 
 def wait_until(condition: Callable[[], bool], timeout: float = 10.0) -> bool:
@@ -95,8 +94,8 @@ def boot(
     def factory(minute: float, **knobs: object) -> Box:
         # the IOS seed has the archive a revert timer needs
         device = make_device(platform, knobs=Knobs(minute_seconds=minute, **knobs))  # type: ignore[arg-type]
-        if (plugin, platform) == ("napalm", "cisco_ios"):
-            configure(lab, device, QUIET)  # what NAPALM ios needs for a revert timer
+        if plugin == "napalm":
+            own_file_prompt_quiet(lab, device)
         nr = build_nornir(tmp_path / device.name, {device.name: host_entry(device, plugin)})
         box = Box(lab, device, nr, plugin)
         boxes.append(box)

@@ -24,7 +24,7 @@ from nornir_pack.backends import DeviceError
 from nornir_pack.backends.napalm import NapalmBackend
 from nornir_pack.lab import Device, Knobs, Lab
 from nornir_pack.tasks import napalm_commit, napalm_diff
-from tests.conftest import DeviceFactory, configure
+from tests.conftest import DeviceFactory, own_file_prompt_quiet
 from tests.integration.lab_nornir import build_nornir, host_entry
 from tests.integration.test_commit_confirm import wait_until
 
@@ -137,15 +137,6 @@ def assert_saved_and_clean(state: State, *, own_quiet: bool = False) -> None:
     assert all(s == "completed" for s in state.sessions.values()), state.sessions
 
 
-def own_file_prompt_quiet(target: Target) -> bool:
-    """Give an IOS device `file prompt quiet` of its own, which a NAPALM commit-confirm needs
-    there (see ``NapalmBackend.apply_pending``); whether it got one."""
-    if target.platform != "cisco_ios":
-        return False
-    configure(target.lab, target.device, FILE_PROMPT_QUIET)
-    return True
-
-
 def frozen(host: Any, connection: Any) -> str:
     """A post-check that fails every host."""
     return "this host is frozen"
@@ -199,7 +190,7 @@ def test_commit_confirmed_after_post_check_leaves_startup_equal_to_running(
     make_target: TargetFactory,
 ) -> None:
     target = make_target()
-    quiet = own_file_prompt_quiet(target)
+    quiet = own_file_prompt_quiet(target.lab, target.device)
     before = target.state()
 
     result = target.run(napalm_commit, config=FRAGMENT[target.platform], revert_in=60)
@@ -216,7 +207,7 @@ def test_timer_revert_after_failed_post_check_leaves_startup_equal_to_running(
     make_target: TargetFactory,
 ) -> None:
     target = make_target(knobs=Knobs(minute_seconds=3.0))  # the 1-minute timer: 3 s
-    quiet = own_file_prompt_quiet(target)
+    quiet = own_file_prompt_quiet(target.lab, target.device)
     before = target.state()
 
     result = target.run(

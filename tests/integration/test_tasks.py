@@ -27,7 +27,7 @@ from nornir_pack.tasks import (
     napalm_diff,
     render_config,
 )
-from tests.conftest import DeviceFactory, configure
+from tests.conftest import DeviceFactory, own_file_prompt_quiet
 from tests.integration.lab_nornir import SEED_SECRETS, build_nornir, host_entry
 from tests.integration.test_commit_confirm import wait_until
 
@@ -446,13 +446,6 @@ def no_pending_session(target: Target) -> bool:
     return timer is None and all(s.state == "completed" for s in sessions)
 
 
-def quiet_file_prompts(target: Target) -> None:
-    """NAPALM ios commits with a revert timer only where the device has ``file prompt quiet``
-    of its own (NAPALM's would stay in the config the timer goes back to)."""
-    if target.platform == "cisco_ios":
-        configure(target.lab, target.device, "file prompt quiet")
-
-
 @napalm_only
 def test_napalm_diff_matches_the_normalised_diff_and_leaves_no_session(
     make_target: TargetFactory,
@@ -504,7 +497,7 @@ def test_napalm_commit_dry_run_loads_compares_discards(make_target: TargetFactor
 @napalm_only
 def test_napalm_commit_confirms_after_post_check(make_target: TargetFactory) -> None:
     target = make_target()
-    quiet_file_prompts(target)
+    own_file_prompt_quiet(target.lab, target.device)
 
     result = target.run(napalm_commit, config=CHANGE[target.platform], replace=False, revert_in=60)
 
@@ -529,7 +522,7 @@ def test_napalm_leaves_a_failed_post_check_to_the_device_timer(
     make_target: TargetFactory, monkeypatch: pytest.MonkeyPatch, task: str, fault: str
 ) -> None:
     target = make_target(knobs=Knobs(minute_seconds=3.0))  # the 1-minute timer: 3 s
-    quiet_file_prompts(target)
+    own_file_prompt_quiet(target.lab, target.device)
     before, startup = target.running(), target.startup()
     logins_after_check: list[int] = []  # once the post-check's own login is done
     post_check = NapalmBackend.fresh_running_config
