@@ -13,6 +13,7 @@ import pytest
 import yaml
 
 from nornir_pack.lab import Device, Lab
+from nornir_pack.lab.shell import Shell
 from nornir_pack.paths import BUILTIN_RULES, BUILTIN_TEMPLATES
 
 REPO = Path(__file__).resolve().parents[1]
@@ -41,6 +42,29 @@ def make_device(lab: Lab) -> DeviceFactory:
         return lab.add_device(name, platform, **settings)
 
     return factory
+
+
+def configure(lab: Lab, device: Device, *lines: str) -> None:
+    """Type config lines at the device's CLI and save them: the device as its operator left
+    it, set up without a login (the device's login count does not move)."""
+
+    def run() -> None:
+        shell = Shell(device, "admin")
+        shell.privileged = True
+        for line in ("configure terminal", *lines, "end"):
+            shell.handle(line)
+        device.save()
+
+    lab.call(run)
+
+
+def own_file_prompt_quiet(lab: Lab, device: Device) -> bool:
+    """Give an IOS device the ``file prompt quiet`` of its own that a NAPALM commit-confirm
+    needs there (see ``NapalmBackend.apply_pending``); whether it got one."""
+    if device.platform.name != "cisco_ios":
+        return False
+    configure(lab, device, "file prompt quiet")
+    return True
 
 
 def free_port() -> int:

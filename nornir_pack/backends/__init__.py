@@ -98,7 +98,8 @@ class ConfigBackend(Protocol):
         """Restore ``snapshot``, verify, save; return the normalised diff that was undone."""
 
     def close(self) -> None:
-        """Close the connection, so a broken session is never reused."""
+        """Close the connection, so a broken session is never reused. A change awaiting
+        confirmation stays pending: its revert timer runs on, with no further login."""
 
 
 def intended_config(running: str, candidate: str, mode: Mode, platform: str) -> str:

@@ -9,7 +9,8 @@ config, which is not the snapshot when the running config had unsaved changes).
 
 Nothing is left behind on the device: a discarded candidate leaves no file on ``flash:`` and
 no open session, and after a commit or a rollback the startup config equals the running
-config (``_Leftovers`` says what NAPALM ios leaves and why).
+config (``_Leftovers`` says what NAPALM ios leaves and why). A commit awaiting its confirm
+survives any close of its connection: the device's timer reverts it unless confirmed.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import math
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -64,6 +65,9 @@ class _Leftovers:
     delete: str = ""  # removes one file without a question; ``{path}`` is the full path
     save: str = ""  # writes the running config to startup
     saved: str = ""  # what the save prints when it worked
+    # the line the driver configures for its file operations (and removes on close) unless
+    # ``auto_file_prompt`` is off, when it needs the line in the device's own config
+    prompt_line: str = ""
 
 
 # Keyed by the driver's own ``platform`` attribute (NAPALM's driver name).
@@ -73,6 +77,7 @@ _LEFTOVERS: Mapping[str, _Leftovers] = {
         delete="delete /force {path}",
         save="write memory",
         saved="[OK]",
+        prompt_line="file prompt quiet",
     ),
 }
 
@@ -118,6 +123,8 @@ class NapalmBackend:
         self.platform = host_platform(host)
         self.committed = False  # whether this backend changed the device (native rollback)
         self.native_diff_committed = ""  # the driver's own diff of the last commit
+        # EOS: the session of a commit awaiting its confirm, kept off the driver (see commit)
+        self.pending_session: str | None = None
 
     @property
     def driver(self) -> Any:
@@ -159,12 +166,12 @@ class NapalmBackend:
         undone = normalised_diff(before, snapshot, self.platform)
         if self.committed:
             try:
-                with device_errors(self.host, PLUGIN, "native rollback"):
-                    self.driver.rollback()
+                with self._pending_named("native rollback") as driver:
+                    driver.rollback()
             except DeviceError:
                 pass  # replaced with the snapshot below
             else:
-                self.committed = False
+                self.committed, self.pending_session = False, None
                 self.close()
         if normalised_diff(self.running_config(), snapshot, self.platform):
             self.commit(snapshot, "replace")
@@ -179,6 +186,7 @@ class NapalmBackend:
         return undone
 
     def close(self) -> None:
+        """Close the connection; a commit awaiting its confirm stays pending (see ``commit``)."""
         drop_connection(self.host, PLUGIN)
 
     # -- NAPALM specifics
@@ -187,15 +195,19 @@ class NapalmBackend:
 
         The connection is closed on exit too (NAPALM ios configures ``file prompt quiet``
         for the life of its connection; closing removes it, and after a commit the startup
-        config is saved again), unless ``pending``: a commit awaiting its confirm must keep
-        its session (closing aborts it on EOS).
+        config is saved again), unless ``pending``: a commit awaiting its confirm keeps its
+        session for the confirm, and nothing may be saved before it.
         """
         return _Candidate(self, text, mode, pending)
 
     def commit(self, candidate: str, mode: Mode, revert_in: int | None = None) -> str:
         """Load, compare and commit ``candidate``; return the native diff that was committed.
 
-        With ``revert_in`` the device reverts on its own unless ``confirm`` follows.
+        With ``revert_in`` the device reverts on its own unless ``confirm`` follows. NAPALM eos
+        names the pending session in ``config_session``, and its ``close`` aborts the session
+        so named (``discard_config``): any close, a dropped connection included, would revert
+        the change at once, over one more eAPI request. So the backend holds the name instead,
+        and a close leaves the change to the device's timer, as on every other plugin.
         """
         loaded = self.candidate(candidate, mode, pending=revert_in is not None)
         with loaded as driver:
@@ -206,6 +218,9 @@ class NapalmBackend:
             # committed: discarding now would abort a pending (revert_in) EOS session
             loaded.committed = True
             self.committed = True
+            session = getattr(driver, "config_session", None)
+            if revert_in is not None and session is not None:
+                self.pending_session, driver.config_session = str(session), None
         self.native_diff_committed = native
         return native
 
@@ -219,7 +234,29 @@ class NapalmBackend:
     ) -> None:
         """``commit`` with NAPALM's native ``revert_in`` (IOS: whole minutes, rounded up;
         the archive feature must be on), then verify; a change that does not converge is
-        reverted at once. The committing connection stays open until ``confirm``."""
+        reverted at once. The committing connection stays open until ``confirm``; closing
+        it instead leaves the change to the device's timer.
+
+        NAPALM ios turns ``file prompt quiet`` on before it arms the timer (its copies would
+        ask questions otherwise), so the archive the timer goes back to would keep that line,
+        and with no further login nothing could take it out again: the running config would
+        be neither the pre-change one nor the startup config. So a pending commit runs with
+        NAPALM's ``auto_file_prompt`` off: NAPALM then neither adds the line nor takes the
+        device's own out when it closes, and needs it in the device's config (checked in
+        ``running``, the snapshot; without it, DeviceError before anything is loaded).
+        """
+        with device_errors(self.host, PLUGIN, "logging in"):
+            prompt_line = _leftovers(self.driver).prompt_line
+        if prompt_line:
+            current = self.running_config() if running is None else running
+            if prompt_line not in (line.strip() for line in current.splitlines()):
+                raise DeviceError(
+                    f"a NAPALM commit-confirm on {self.platform} needs '{prompt_line}' in the "
+                    "device's config: else NAPALM configures it just before it arms the revert "
+                    "timer, and the device's revert would keep it; add it, or use netmiko or "
+                    "scrapli for this host"
+                )
+            self.driver.auto_file_prompt = False
         seconds = math.ceil(revert_after)
         if self.platform in ("cisco_ios", "cisco_xe"):
             seconds = 60 * max(1, math.ceil(revert_after / 60))  # NAPALM ios wants minutes
@@ -247,21 +284,38 @@ class NapalmBackend:
 
     def confirm(self) -> None:
         """Confirm a commit made with ``revert_in``."""
-        with device_errors(self.host, PLUGIN, "confirming the commit"):
-            self.driver.confirm_commit()
+        with self._pending_named("confirming the commit") as driver:
+            driver.confirm_commit()
+        self.pending_session = None
         self.close_saved()
 
     def revert_now(self) -> None:
         """Revert a pending (unconfirmed) commit now instead of waiting for its timer."""
-        with device_errors(self.host, PLUGIN, "reverting the pending commit"):
-            reverted = bool(self.driver.has_pending_commit())
+        with self._pending_named("reverting the pending commit") as driver:
+            reverted = bool(driver.has_pending_commit())
             if reverted:
-                self.driver.rollback()
+                driver.rollback()
+        self.pending_session = None
         self.committed = False
         if reverted:
             self.close_saved()
         else:
             self.close()
+
+    @contextlib.contextmanager
+    def _pending_named(self, action: str) -> Iterator[Any]:
+        """The driver, within ``device_errors``, naming the pending EOS session while it
+        confirms or reverts it, and never when it closes: ``device_errors`` closes it on the
+        way out of a failure (see ``commit``)."""
+        with device_errors(self.host, PLUGIN, action):
+            driver = self.driver
+            if self.pending_session is not None:
+                driver.config_session = self.pending_session
+            try:
+                yield driver
+            finally:
+                if self.pending_session is not None:
+                    driver.config_session = None
 
     def close_saved(self) -> None:
         """Close a connection NAPALM saved the config in, then save again if closing changed
@@ -299,8 +353,8 @@ class NapalmBackend:
         params = self.host.get_connection_parameters(PLUGIN)
         ensure_registered(PLUGIN)
         connection = ConnectionPluginRegister.get_plugin(PLUGIN)()
-        # Not device_errors: that would drop the committing connection, and closing it
-        # discards (on EOS: aborts) the pending commit before we decide what to do with it.
+        # Not device_errors: that would drop the host's connection, the committing one, which
+        # this check does not use.
         try:
             connection.open(
                 hostname=params.hostname,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -135,13 +134,8 @@ class Change:
         try:
             postchecks.after_change(backend, self.candidate, self.mode, checks, self.config)
         except DeviceError as exc:
-            if backend.plugin == "napalm":
-                # NAPALM still holds the committing session (the check used its own): revert
-                # over it now, and verify, instead of waiting for the timer
-                with contextlib.suppress(DeviceError):
-                    backend.revert_now()
-                raise roll_back(backend, self.snapshot, exc) from None
-            backend.close()  # the CLI plugins' session is gone: never log in again for it
+            # never log in again for it: closing leaves the change to the device's timer
+            backend.close()
             raise type(exc)(f"{exc}\n{reverts}") from None
         try:
             backend.confirm()

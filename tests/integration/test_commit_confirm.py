@@ -17,8 +17,7 @@ from nornir.core import Nornir
 
 from nornir_pack.backends import ConfigBackend, DeviceError, for_host
 from nornir_pack.lab import Device, Knobs, Lab
-from nornir_pack.lab.shell import Shell
-from tests.conftest import DeviceFactory
+from tests.conftest import DeviceFactory, configure, own_file_prompt_quiet
 from tests.integration.lab_nornir import build_nornir, host_entry
 
 PLUGINS = ["netmiko", "scrapli", "napalm"]
@@ -55,13 +54,7 @@ class Box:
         return self.lab.call(self.device.running_text)
 
     def reverted_to(self, before: str) -> bool:
-        """The running config is ``before`` again. NAPALM ios configures ``file prompt
-        quiet`` before it arms the timer, so the device's revert keeps that line (a
-        NAPALM leftover a real device keeps too)."""
-        running = self.running()
-        if self.plugin == "napalm":
-            running = running.replace("file prompt quiet\n!\n", "")
-        return running == before
+        return self.running() == before
 
     def startup(self) -> str:
         return self.lab.call(lambda: self.device.startup)
@@ -99,9 +92,10 @@ def boot(
     boxes: list[Box] = []
 
     def factory(minute: float, **knobs: object) -> Box:
+        # the IOS seed has the archive a revert timer needs
         device = make_device(platform, knobs=Knobs(minute_seconds=minute, **knobs))  # type: ignore[arg-type]
-        if platform == "cisco_ios":
-            lab.call(lambda: _configure(device, "archive", " path flash:archive"))
+        if plugin == "napalm":
+            own_file_prompt_quiet(lab, device)
         nr = build_nornir(tmp_path / device.name, {device.name: host_entry(device, plugin)})
         box = Box(lab, device, nr, plugin)
         boxes.append(box)
@@ -110,15 +104,6 @@ def boot(
     yield factory
     for box in boxes:
         box.close()
-
-
-def _configure(device: Device, *lines: str) -> None:
-    """Type config lines at the device and save them (the device as it boots)."""
-    shell = Shell(device, "admin")
-    shell.privileged = True
-    for line in ("configure terminal", *lines, "end"):
-        shell.handle(line)
-    device.save()
 
 
 def test_unconfirmed_change_is_reverted_by_the_device_alone(boot: Callable[..., Box]) -> None:
@@ -197,6 +182,7 @@ def test_ios_without_archive_says_what_the_timer_needs(
     lab: Lab, make_device: DeviceFactory, tmp_path: Path, plugin: str
 ) -> None:
     device = make_device("cisco_ios")
+    configure(lab, device, "no archive")
     nr = build_nornir(tmp_path / device.name, {device.name: host_entry(device, plugin)})
     box = Box(lab, device, nr, plugin)
     before = box.running()
@@ -204,5 +190,22 @@ def test_ios_without_archive_says_what_the_timer_needs(
         with pytest.raises(DeviceError, match=r"archive.*path flash:archive"):
             box.backend().apply_pending(CHANGE, revert_after=60)
         assert box.running() == before
+    finally:
+        box.close()
+
+
+def test_napalm_ios_without_file_prompt_quiet_says_what_it_needs(
+    lab: Lab, make_device: DeviceFactory, tmp_path: Path
+) -> None:
+    device = make_device("cisco_ios")
+    nr = build_nornir(tmp_path / device.name, {device.name: host_entry(device, "napalm")})
+    box = Box(lab, device, nr, "napalm")
+    before, startup = box.running(), box.startup()
+    try:
+        with pytest.raises(DeviceError, match=r"needs 'file prompt quiet' in the device's config"):
+            box.backend().apply_pending(CHANGE, revert_after=60)
+        assert box.running() == before  # refused before NAPALM touched anything
+        assert box.startup() == startup
+        assert not box.timer_running()
     finally:
         box.close()

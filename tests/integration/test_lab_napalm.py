@@ -30,8 +30,7 @@ from scp import SCPClient
 from scrapli import Scrapli
 
 from nornir_pack.lab import Device, Knobs, Lab
-from nornir_pack.lab.shell import Shell
-from tests.conftest import PASSWORD, SECRET, DeviceFactory
+from tests.conftest import PASSWORD, SECRET, DeviceFactory, configure
 from tests.lab_clients import scrapli_options
 
 # One NAPALM flavour per id: (lab platform, driver, extra optional_args)
@@ -69,17 +68,6 @@ class Target:
 
     def running(self) -> str:
         return self.lab.call(self.device.running_text)
-
-    def configure(self, *lines: str) -> None:
-        """Type config lines at the device's CLI."""
-
-        def run() -> None:
-            shell = Shell(self.device, "admin")
-            shell.privileged = True
-            for line in ("configure terminal", *lines, "end"):
-                shell.handle(line)
-
-        self.lab.call(run)
 
 
 @pytest.fixture(params=list(FLAVOURS))
@@ -150,7 +138,7 @@ def test_open_facts_and_running_config(target: Target) -> None:
         )
 
     assert sorted(facts["interface_list"]) == sorted(interfaces())
-    target.configure("interface Loopback42", "description added for facts")
+    configure(target.lab, target.device, "interface Loopback42", "description added for facts")
     assert "Loopback42" in driver.get_facts()["interface_list"]
     assert sorted(driver.get_facts()["interface_list"]) == sorted(interfaces())
 
@@ -226,8 +214,6 @@ def test_rejected_line_raises_and_changes_nothing(target: Target, mode: str) -> 
 
 
 def test_commit_reverts_unless_confirmed(target: Target) -> None:
-    if target.ios:  # the revert timer needs the archive feature
-        target.configure("archive", " path flash:archive", " maximum 14")
     before = target.running()
     driver = target.open()
     running = driver.get_config(retrieve="running")["running"]

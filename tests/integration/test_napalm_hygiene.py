@@ -4,7 +4,9 @@ The real NAPALM drivers (ios over SSH/SCP, eos over eAPI) against the lab. Every
 the device's own state through ``Lab.call``: its flash files, its EOS configuration sessions,
 its IOS revert timer, and its running and startup configs, which must be equal after every
 commit and rollback (NAPALM ios saves while its own ``file prompt quiet`` is configured and
-removes that line from the running config only when it closes).
+removes that line from the running config only when it closes). A commit with a revert
+timer needs the device's own ``file prompt quiet`` on IOS, which must stay; one that is not
+confirmed is undone by the device's timer, and must leave the device as it was.
 """
 
 from __future__ import annotations
@@ -22,8 +24,9 @@ from nornir_pack.backends import DeviceError
 from nornir_pack.backends.napalm import NapalmBackend
 from nornir_pack.lab import Device, Knobs, Lab
 from nornir_pack.tasks import napalm_commit, napalm_diff
-from tests.conftest import DeviceFactory
+from tests.conftest import DeviceFactory, own_file_prompt_quiet
 from tests.integration.lab_nornir import build_nornir, host_entry
+from tests.integration.test_commit_confirm import wait_until
 
 PLATFORMS = ["cisco_ios", "arista_eos"]
 MODES = ["merge", "replace"]
@@ -124,13 +127,19 @@ def config_for(target: Target, mode: str) -> dict[str, Any]:
     return {"config": FRAGMENT[target.platform]}
 
 
-def assert_saved_and_clean(state: State) -> None:
-    """Startup equals running, without NAPALM's `file prompt quiet`; nothing pending."""
-    assert FILE_PROMPT_QUIET not in state.running
-    assert FILE_PROMPT_QUIET not in state.startup
+def assert_saved_and_clean(state: State, *, own_quiet: bool = False) -> None:
+    """Startup equals running, with `file prompt quiet` only where the device has its own
+    (``own_quiet``: NAPALM's taken out, the device's kept); nothing pending."""
+    assert (FILE_PROMPT_QUIET in state.running) is own_quiet
+    assert (FILE_PROMPT_QUIET in state.startup) is own_quiet
     assert state.startup == state.running
     assert not state.revert_pending
     assert all(s == "completed" for s in state.sessions.values()), state.sessions
+
+
+def frozen(host: Any, connection: Any) -> str:
+    """A post-check that fails every host."""
+    return "this host is frozen"
 
 
 def assert_no_candidate_left(before: State, after: State) -> None:
@@ -181,9 +190,7 @@ def test_commit_confirmed_after_post_check_leaves_startup_equal_to_running(
     make_target: TargetFactory,
 ) -> None:
     target = make_target()
-    if target.platform == "cisco_ios":  # revert_in needs the archive feature on IOS
-        done = target.run(napalm_commit, config="archive\n path flash:archive\n")
-        assert done.changed, done.result
+    quiet = own_file_prompt_quiet(target.lab, target.device)
     before = target.state()
 
     result = target.run(napalm_commit, config=FRAGMENT[target.platform], revert_in=60)
@@ -192,30 +199,29 @@ def test_commit_confirmed_after_post_check_leaves_startup_equal_to_running(
     assert result.result["status"] == "committed and confirmed"
     after = target.state()
     assert "ntp server 10.0.0.5" in after.running
-    assert_saved_and_clean(after)
+    assert_saved_and_clean(after, own_quiet=quiet)
     assert_no_candidate_left(before, after)
 
 
-def test_revert_after_failed_post_check_leaves_startup_equal_to_running(
-    make_target: TargetFactory, monkeypatch: pytest.MonkeyPatch
+def test_timer_revert_after_failed_post_check_leaves_startup_equal_to_running(
+    make_target: TargetFactory,
 ) -> None:
-    target = make_target()
-    if target.platform == "cisco_ios":
-        done = target.run(napalm_commit, config="archive\n path flash:archive\n")
-        assert done.changed, done.result
+    target = make_target(knobs=Knobs(minute_seconds=3.0))  # the 1-minute timer: 3 s
+    quiet = own_file_prompt_quiet(target.lab, target.device)
     before = target.state()
 
-    def post_check_fails(backend: NapalmBackend) -> str:
-        raise DeviceError("post-check over a new connection failed: injected")
-
-    monkeypatch.setattr(NapalmBackend, "fresh_running_config", post_check_fails)
-    result = target.run(napalm_commit, config=FRAGMENT[target.platform], revert_in=60)
+    result = target.run(
+        napalm_commit, config=FRAGMENT[target.platform], revert_in=60, post_checks=[frozen]
+    )
 
     assert result.failed
-    assert "injected" in str(result.result)
+    assert "this host is frozen" in str(result.result)
+    assert "ntp server 10.0.0.5" in target.state().running  # left to the device's timer
+    reverted = wait_until(lambda: target.state().running == before.running)
+    assert reverted, "the device did not revert"
     after = target.state()
-    assert after.running == before.running
-    assert_saved_and_clean(after)
+    assert after.startup == before.startup  # nothing was saved
+    assert_saved_and_clean(after, own_quiet=quiet)
     assert_no_candidate_left(before, after)
 
 

@@ -404,7 +404,7 @@ def test_health_inventory(project: Path) -> None:
 
 def test_rollout(project: Path) -> None:
     """The rollout example on the lab: canary r1, then waves of two and one, every host
-    committed and post-checked."""
+    committed with a revert timer, post-checked and confirmed."""
     command = BLOCKS["rollout"].replace("\\\n", " ").strip().replace("nornir-pack ", "", 1)
     done = bash(f"{sys.executable} -m nornir_pack.cli {command} --lab --json r.json", project)
     assert done.returncode == 0, done.stdout + done.stderr
@@ -414,7 +414,9 @@ def test_rollout(project: Path) -> None:
         ("", ["r2", "sw1"], "passed"),
         ("", ["sw2"], "passed"),
     ]
-    assert {h["steps"][0]["result"]["status"] for h in report["hosts"]} == {"committed"}
+    assert {h["steps"][0]["result"]["status"] for h in report["hosts"]} == {
+        "committed and confirmed"
+    }
 
 
 def test_health_postcheck(project: Path) -> None:

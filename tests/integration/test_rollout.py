@@ -36,7 +36,7 @@ def fleet(project: Path, lab: Lab) -> dict[str, Device]:
             platform,
             password=PASSWORD,
             secret=SECRET,
-            config=with_archive(PLATFORMS[platform].seed(name, 0)),
+            config=PLATFORMS[platform].seed(name, 0),  # IOS: with the archive timers need
             snmp_port=0,
         )
         plugin = "netmiko" if (number // 2) % 2 else "scrapli"
@@ -54,13 +54,6 @@ def fleet(project: Path, lab: Lab) -> dict[str, Device]:
         devices[name] = device
     (project / "inventory" / "hosts.yaml").write_text(yaml.safe_dump(hosts, sort_keys=False))
     return devices
-
-
-def with_archive(seed: str) -> str:
-    """IOS needs the archive feature for a revert timer, as a real router does."""
-    if not seed.startswith("version "):  # EOS has its timers without it
-        return seed
-    return seed[: seed.rindex("end")] + "archive\n path flash:archive\n!\nend\n"
 
 
 def _running(devices: dict[str, Device]) -> dict[str, str]:

@@ -27,8 +27,9 @@ from nornir_pack.tasks import (
     napalm_diff,
     render_config,
 )
-from tests.conftest import DeviceFactory
+from tests.conftest import DeviceFactory, own_file_prompt_quiet
 from tests.integration.lab_nornir import SEED_SECRETS, build_nornir, host_entry
+from tests.integration.test_commit_confirm import wait_until
 
 RULES = BUILTIN_RULES
 TEMPLATES = BUILTIN_TEMPLATES
@@ -69,6 +70,10 @@ class Target:
 
     def startup(self) -> str:
         return self.lab.call(lambda: self.device.startup)
+
+    def logins(self) -> int:
+        """Logins and SSH connections the device has seen (eAPI: one login a request)."""
+        return self.lab.call(lambda: self.device.logins + self.device.connections)
 
     def run(self, task: Callable[..., Result], **kwargs: Any) -> Result:
         # on_failed: a host that failed an earlier step of the test still runs this one
@@ -441,13 +446,6 @@ def no_pending_session(target: Target) -> bool:
     return timer is None and all(s.state == "completed" for s in sessions)
 
 
-def enable_archive(target: Target) -> None:
-    """IOS needs the archive feature for ``revert_in`` (configure replace ... revert timer)."""
-    if target.platform == "cisco_ios":
-        done = target.run(deploy_config, config="archive\n path flash:archive\n")
-        assert done.changed, done.result
-
-
 @napalm_only
 def test_napalm_diff_matches_the_normalised_diff_and_leaves_no_session(
     make_target: TargetFactory,
@@ -499,7 +497,7 @@ def test_napalm_commit_dry_run_loads_compares_discards(make_target: TargetFactor
 @napalm_only
 def test_napalm_commit_confirms_after_post_check(make_target: TargetFactory) -> None:
     target = make_target()
-    enable_archive(target)
+    own_file_prompt_quiet(target.lab, target.device)
 
     result = target.run(napalm_commit, config=CHANGE[target.platform], replace=False, revert_in=60)
 
@@ -510,31 +508,52 @@ def test_napalm_commit_confirms_after_post_check(make_target: TargetFactory) -> 
     assert no_pending_session(target)
 
 
+# a NAPALM commit with a revert timer: the task and its timer argument, in seconds
+CONFIRMED = {
+    "napalm_commit": (napalm_commit, "revert_in"),
+    "deploy_config": (deploy_config, "confirm_timeout"),
+}
+
+
 @napalm_only
-def test_napalm_commit_reverts_when_post_check_cannot_reconnect(
-    make_target: TargetFactory, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize("task", list(CONFIRMED))
+@pytest.mark.parametrize("fault", ["check fails", "logins refused"])
+def test_napalm_leaves_a_failed_post_check_to_the_device_timer(
+    make_target: TargetFactory, monkeypatch: pytest.MonkeyPatch, task: str, fault: str
 ) -> None:
-    target = make_target()
-    enable_archive(target)
-    before = target.running()
+    target = make_target(knobs=Knobs(minute_seconds=3.0))  # the 1-minute timer: 3 s
+    own_file_prompt_quiet(target.lab, target.device)
+    before, startup = target.running(), target.startup()
+    logins_after_check: list[int] = []  # once the post-check's own login is done
     post_check = NapalmBackend.fresh_running_config
 
-    def device_locks_us_out(backend: NapalmBackend) -> str:
-        # A real fault at the worst moment: after the commit, new logins are refused.
-        target.lab.call(lambda: setattr(target.device.knobs, "reject_auth", True))
+    def new_logins_refused(backend: NapalmBackend) -> str:
+        # a real fault at the worst moment: the device refuses the post-check's login
+        knobs = target.device.knobs
+        target.lab.call(lambda: setattr(knobs, "reject_auth", fault == "logins refused"))
         try:
             return post_check(backend)
         finally:
-            target.lab.call(lambda: setattr(target.device.knobs, "reject_auth", False))
+            target.lab.call(lambda: setattr(knobs, "reject_auth", False))
+            logins_after_check.append(target.logins())
 
-    monkeypatch.setattr(NapalmBackend, "fresh_running_config", device_locks_us_out)
+    def frozen(host: Any, connection: Any) -> str:
+        return "this host is frozen"
 
-    result = target.run(napalm_commit, config=CHANGE[target.platform], replace=False, revert_in=60)
+    monkeypatch.setattr(NapalmBackend, "fresh_running_config", new_logins_refused)
+    function, timer = CONFIRMED[task]
+    result = target.run(
+        function, config=CHANGE[target.platform], post_checks=[frozen], **{timer: 60}
+    )
 
     assert result.failed
-    assert "post-check over a new connection failed" in result.result
-    assert "verified equal to the" in result.result
-    assert target.running() == before
+    reason = "this host is frozen" if fault == "check fails" else "post-check over a new connection"
+    assert reason in result.result
+    assert "not confirmed: the device restores its pre-change config by itself" in result.result
+    assert "ntp server 10.0.0.5" in target.running()  # the tool left it to the timer
+    assert wait_until(lambda: target.running() == before), "the device did not revert"
+    assert [target.logins()] == logins_after_check  # no login by the tool after its check
+    assert target.startup() == startup == before  # nothing saved: startup equals running
     assert no_pending_session(target)
 
 

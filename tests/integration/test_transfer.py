@@ -22,9 +22,8 @@ from nornir_pack import diff
 from nornir_pack.backends import for_host
 from nornir_pack.exceptions import DeviceError, UsageError
 from nornir_pack.lab import Device, Knobs, Lab
-from nornir_pack.lab.shell import Shell
 from nornir_pack.tasks import backup_config, deploy_config, transfer_file
-from tests.conftest import PASSWORD, SECRET, DeviceFactory
+from tests.conftest import PASSWORD, SECRET, DeviceFactory, configure
 from tests.integration.lab_nornir import build_nornir, host_entry
 
 PLATFORMS = ["cisco_ios", "arista_eos"]
@@ -68,16 +67,6 @@ def make_target(
     yield factory
     for nr in built:
         nr.close_connections(on_good=True, on_failed=True)
-
-
-def configure(target: Target, *lines: str) -> None:
-    def run() -> None:
-        shell = Shell(target.device, "admin")
-        shell.privileged = True
-        for line in ("configure terminal", *lines, "end"):
-            shell.handle(line)
-
-    target.lab.call(run)
 
 
 # ------------------------------------------------------------------ transfer_file
@@ -144,7 +133,7 @@ def test_ios_without_scp_server_says_what_to_enable(
     if platform != "cisco_ios":
         pytest.skip("EOS serves SCP to any user who may log in")
     target = make_target("scrapli")
-    configure(target, "no ip scp server enable")
+    configure(target.lab, target.device, "no ip scp server enable")
     source = tmp_path / "f.txt"
     source.write_bytes(b"text\n")
 
@@ -267,8 +256,6 @@ def test_pending_replace_that_cuts_logins_is_reverted_by_the_device(
 ) -> None:
     cut = "logging host 10.66.66.66"
     target = make_target(plugin, cut_logins_on=(rf"^{cut}$",), minute_seconds=1.5)
-    if platform == "cisco_ios":
-        configure(target, "archive", " path flash:archive")
     before = target.running()
     host = target.nr.inventory.hosts[target.device.name]
     task = type("T", (), {"host": host, "nornir": target.nr})()
