@@ -91,3 +91,31 @@ def test_results_prompts_and_refusals_are_scraplis(
     assert refused.failed
     assert connection.get_prompt() == f"{hostname}#"
     assert connection.send_command("show version").result  # the session still answers
+
+
+@pytest.mark.parametrize(
+    ("extras", "cipher"),
+    [
+        ({}, "aes128-gcm@openssh.com"),  # offered first: asyncssh keeps its keys
+        ({"transport_options": {"asyncssh": {"encryption_algs": ["aes256-ctr"]}}}, "aes256-ctr"),
+    ],
+)
+def test_the_cipher_is_aes_gcm_unless_the_inventory_says_otherwise(
+    make_device: DeviceFactory, extras: dict[str, object], cipher: str
+) -> None:
+    device = make_device("cisco_ios")
+    plugin = ScrapliConnection()
+    plugin.open(
+        "127.0.0.1",
+        "admin",
+        PASSWORD,
+        device.port,
+        "cisco_iosxe",
+        {"auth_secondary": SECRET, "auth_strict_key": False, **extras},
+    )
+    try:
+        session = plugin.connection.connection.transport.session
+        assert session.get_extra_info("send_cipher") == cipher
+        assert session.get_extra_info("recv_cipher") == cipher
+    finally:
+        plugin.close()
