@@ -14,8 +14,7 @@ from hier_config.exceptions import DuplicateChildError
 from nornir.core import Nornir
 
 import nornir_pack.backends
-import nornir_pack.backends.napalm
-from nornir_pack.diff import normalised_diff
+from nornir_pack.diff import merge_diff
 from nornir_pack.lab import Device, Lab
 from nornir_pack.tasks import deploy_config
 from tests.conftest import PASSWORD, SECRET, DeviceFactory
@@ -69,15 +68,15 @@ def test_a_parser_error_after_the_push_fails_only_that_host_and_rolls_back(
     before = lab.call(hit.running_text)
     raised: list[str] = []
 
-    def verify_chokes(running: str, intended: str, platform: str, **options: Any) -> str:
-        """The diff of the verify step, right after the push to ``hit``, raises once."""
+    def verify_chokes(running: str, change: str, platform: str, **options: Any) -> str:
+        """The diff of the verify step (a merge's), right after the push to ``hit``, raises
+        once."""
         if not raised and f"hostname {hit.name}\n" in running and CHANGE in running:
             raised.append(running)
             raise DuplicateChildError(f"Found a duplicate section: ('{QUOTED}',)")
-        return normalised_diff(running, intended, platform, **options)
+        return merge_diff(running, change, platform, **options)
 
-    for module in (nornir_pack.backends, nornir_pack.backends.napalm):
-        monkeypatch.setattr(module, "normalised_diff", verify_chokes)
+    monkeypatch.setattr(nornir_pack.backends, "merge_diff", verify_chokes)
 
     results = nr.run(task=deploy_config, config=CHANGE, dry_run=False)
 
