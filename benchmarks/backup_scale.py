@@ -9,7 +9,8 @@ as its own process, one after the other, against the same devices, and reads eve
 running config:
 
 - floor: raw asyncssh in one event loop, 100 devices at a time (connect, pty, enable,
-  ``terminal length 0``, ``show running-config``): what the wire and the lab allow;
+  ``terminal length 0``, ``show running-config``): what the wire and the lab allow; the
+  faster of two runs;
 - nornir+netmiko/20 and /100: a plain Nornir script with nornir_netmiko's
   ``netmiko_send_command`` on Nornir's threaded runner;
 - nornir-pack backup / compliance / deploy (dry run): the command with its defaults;
@@ -127,6 +128,10 @@ def floor(config: Path, count: int) -> Outcome:
     return Outcome("floor: asyncssh, 100 at a time", seconds, int(output.strip() or count), rss)
 
 
+def _seconds(outcome: Outcome) -> float:
+    return outcome.seconds
+
+
 def floor_run(count: int) -> int:
     """Back up every device over raw asyncssh; the number of failures."""
 
@@ -215,7 +220,9 @@ def measure(count: int, latency: float, only: set[str]) -> list[Outcome]:
         config = write_project(Path(folder), count, latency)
         with LabProcess(config):  # `nornir-pack lab up`, stopped when the table is done
             contenders = {
-                "floor": lambda: floor(config, count),
+                # the better of two: a slow first pass (the lab just up, a noisy moment) would
+                # flatter every ratio to the floor
+                "floor": lambda: min(floor(config, count), floor(config, count), key=_seconds),
                 "netmiko20": lambda: plain_nornir(config, 20),
                 "netmiko100": lambda: plain_nornir(config, 100),
                 "backup": lambda: nornir_pack(config, "backup", count),

@@ -332,11 +332,20 @@ def _head(child: HConfigChild) -> str:
     return child.text.split("\n", 1)[0].removeprefix(diff.NEGATION)
 
 
-def _section(config: HConfig, prefixes: tuple[str, ...]) -> HConfig:
+class _Tree:
+    """A parsed config as the checks read it, with what every rule needs computed once:
+    each top-level line's head and every line of the tree."""
+
+    def __init__(self, config: HConfig) -> None:
+        self.config = config
+        self.heads = [(_head(child), child) for child in config.children]
+        self.every = tuple(config.all_children())
+
+
+def _section(tree: _Tree, prefixes: tuple[str, ...]) -> HConfig:
     """The top-level sections of config whose line starts with one of the prefixes (word-wise)."""
-    part = HConfig(config.driver)
-    for child in config.children:
-        head = _head(child)
+    part = HConfig(tree.config.driver)
+    for head, child in tree.heads:
         if any(head == prefix or head.startswith(f"{prefix} ") for prefix in prefixes):
             part.add_deep_copy_of(child)
     return part
@@ -380,14 +389,14 @@ def _recreate(actual: HConfig, wanted: HConfig) -> HConfig:
 
 
 def _check_feature(
-    feature: Feature, running: HConfig, intended: HConfig, platform: str
+    feature: Feature, running: _Tree, intended: _Tree, platform: str
 ) -> tuple[RuleResult, HConfig]:
     actual, wanted = _section(running, feature.section), _section(intended, feature.section)
     missing, extra = _only_in(wanted, actual), _only_in(actual, wanted)
     in_order = actual.dump_simple() == wanted.dump_simple()
     compliant = not missing and not extra and (in_order or not feature.ordered)
     if compliant:
-        fix = HConfig(running.driver)
+        fix = HConfig(actual.driver)
     elif feature.ordered:
         fix = _recreate(actual, wanted)
     else:
@@ -404,8 +413,9 @@ def _check_feature(
     return result, fix
 
 
-def _check_policy(policy: Policy, running: HConfig, platform: str) -> tuple[RuleResult, HConfig]:
-    matches = [child for child in running.all_children() if policy.pattern.search(child.text)]
+def _check_policy(policy: Policy, tree: _Tree, platform: str) -> tuple[RuleResult, HConfig]:
+    running = tree.config
+    matches = [child for child in tree.every if policy.pattern.search(child.text)]
     if policy.present:
         compliant = bool(matches)
         missing = () if compliant else (policy.pattern.pattern,)
@@ -480,16 +490,17 @@ def evaluate(
     """
     platform = canonical_platform(platform)
     actual = diff.parse_shared(running, platform)  # every check below only reads the trees
+    tree = _Tree(actual)
     checked: list[tuple[RuleResult, HConfig]] = []
     if intended is not None:
-        wanted = diff.parse_shared(intended, platform)
+        wanted = _Tree(diff.parse_shared(intended, platform))
         checked.extend(
-            _check_feature(feature, actual, wanted, platform)
+            _check_feature(feature, tree, wanted, platform)
             for feature in rules.features
             if _applies(feature.platforms, platform)
         )
     checked.extend(
-        _check_policy(policy, actual, platform)
+        _check_policy(policy, tree, platform)
         for policy in rules.policies
         if _applies(policy.platforms, platform)
     )
