@@ -57,6 +57,7 @@ class ConfigBackend(Protocol):
     plugin: str
     platform: str  # canonical name, e.g. cisco_ios
     host: Host
+    armed: bool  # a revert timer this backend set runs on the device (``apply_pending``)
 
     def running_config(self) -> str:
         """The running config with volatile lines removed (secrets still in: sanitise to show)."""

@@ -122,6 +122,7 @@ class NapalmBackend:
         self.config = config
         self.platform = host_platform(host)
         self.committed = False  # whether this backend changed the device (native rollback)
+        self.armed = False  # a revert timer of this backend's commit runs on the device
         self.native_diff_committed = ""  # the driver's own diff of the last commit
         # EOS: the session of a commit awaiting its confirm, kept off the driver (see commit)
         self.pending_session: str | None = None
@@ -218,6 +219,7 @@ class NapalmBackend:
             # committed: discarding now would abort a pending (revert_in) EOS session
             loaded.committed = True
             self.committed = True
+            self.armed = revert_in is not None
             session = getattr(driver, "config_session", None)
             if revert_in is not None and session is not None:
                 self.pending_session, driver.config_session = str(session), None
@@ -286,7 +288,7 @@ class NapalmBackend:
         """Confirm a commit made with ``revert_in``."""
         with self._pending_named("confirming the commit") as driver:
             driver.confirm_commit()
-        self.pending_session = None
+        self.pending_session, self.armed = None, False
         self.close_saved()
 
     def revert_now(self) -> None:
@@ -295,7 +297,7 @@ class NapalmBackend:
             reverted = bool(driver.has_pending_commit())
             if reverted:
                 driver.rollback()
-        self.pending_session = None
+        self.pending_session, self.armed = None, False
         self.committed = False
         if reverted:
             self.close_saved()

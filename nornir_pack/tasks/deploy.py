@@ -121,16 +121,21 @@ class Change:
 
     def _commit_confirmed(self, checks: tuple[Any, ...], timeout: float) -> str:
         backend, host = self.backend, self.backend.host
-        try:
-            backend.apply_pending(
-                self.candidate, self.mode, running=self.snapshot, revert_after=timeout
-            )
-        except Exception as exc:  # refused before the timer mattered: undo it now, verified
-            raise roll_back(backend, self.snapshot, as_device_error(exc, host, "deploy")) from None
         reverts = (
             "not confirmed: the device restores its pre-change config by itself when its "
             f"revert timer fires (within {timeout:g} s, whole minutes on IOS)"
         )
+        try:
+            backend.apply_pending(
+                self.candidate, self.mode, running=self.snapshot, revert_after=timeout
+            )
+        except Exception as exc:
+            cause = as_device_error(exc, host, "deploy")
+            if backend.armed:  # committed, and it could not be taken back: the timer will
+                backend.close()
+                raise type(cause)(f"{cause}\n{reverts}") from None
+            # refused before the timer mattered: undo it now, verified
+            raise roll_back(backend, self.snapshot, cause) from None
         try:
             postchecks.after_change(backend, self.candidate, self.mode, checks, self.config)
         except DeviceError as exc:

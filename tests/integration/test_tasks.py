@@ -557,6 +557,28 @@ def test_napalm_leaves_a_failed_post_check_to_the_device_timer(
     assert no_pending_session(target)
 
 
+CUT_LINE = "logging host 10.66.66.66"  # with the knob below, this line locks logins out
+
+
+def test_a_deploy_that_cuts_logins_is_left_to_the_device_timer(make_target: TargetFactory) -> None:
+    """The change takes the device's management away (new logins refused) once committed: the
+    tool cannot check, confirm or roll back over a new login, so it says the device's timer
+    restores the device, never that a rollback failed, and the timer does."""
+    knobs = Knobs(minute_seconds=3.0, cut_logins_on=(rf"^{CUT_LINE}$",))
+    target = make_target(knobs=knobs)
+    own_file_prompt_quiet(target.lab, target.device)
+    before, startup = target.running(), target.startup()
+
+    result = target.run(deploy_config, config=f"{CUT_LINE}\n", confirm_timeout=60)
+
+    assert result.failed
+    assert "ROLLBACK FAILED" not in result.result, result.result
+    assert "the device restores its pre-change config by itself" in result.result, result.result
+    assert wait_until(lambda: target.running() == before), "the device did not revert"
+    assert target.startup() == startup  # nothing was saved
+    assert no_pending_session(target)
+
+
 def test_device_error_is_a_nornir_pack_error() -> None:
     from nornir_pack.exceptions import NornirPackError
 
