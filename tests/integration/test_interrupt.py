@@ -86,3 +86,43 @@ def test_ctrl_c_mid_deploy_leaves_every_device_whole(
             assert statuses[name] in ("interrupted", "failed"), (name, statuses[name])
     if when == "first login":  # two workers: the other two hosts cannot have started
         assert list(statuses.values()).count("interrupted") == 2, statuses
+
+
+def test_ctrl_c_during_a_rollout_finishes_the_wave_and_starts_no_other(
+    project: Path, lab: Lab, served: list[Device]
+) -> None:
+    """Waves of 2: Ctrl-C once the first host of wave 1 is done. Wave 1's other host finishes
+    (committed and saved, or rolled back); wave 2 never starts: no login on its devices, its
+    hosts reported interrupted, the report lists the waves, exit 130."""
+    for device in served:
+        device.knobs.latency = LATENCY
+    logins_before = {d.name: lab.call(lambda d=d: d.logins) for d in served}
+    run = subprocess.Popen(
+        [sys.executable, "-m", "nornir_pack.cli", *COMMAND, "--wave-size", "2"],
+        cwd=project,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        assert run.stdout is not None
+        run.stdout.readline()  # the first host of wave 1 is done
+        os.killpg(run.pid, signal.SIGINT)
+        stdout, stderr = run.communicate(timeout=120)
+    finally:
+        if run.poll() is None:
+            os.killpg(run.pid, signal.SIGKILL)
+    assert run.returncode == 130, stdout + stderr
+    assert "Traceback" not in stderr + stdout
+    report = json.loads((project / "out.json").read_text())
+    statuses = {host["name"]: host["status"] for host in report["hosts"]}
+    first, second = report["waves"][0]["hosts"], report["waves"][1]["hosts"]
+    assert {statuses[name] for name in first} <= {"changed", "failed"}, statuses
+    assert {statuses[name] for name in second} == {"interrupted"}, statuses
+    for device in served:
+        name = device.name.split("-", 1)[1]
+        if name in second:
+            assert lab.call(lambda d=device: d.logins) == logins_before[device.name], name
+        if statuses[name] == "changed":
+            assert lab.call(device.running_text) == lab.call(lambda d=device: d.startup), name
