@@ -28,15 +28,13 @@ def wait_until(condition: Callable[[], bool], limit: float = 60.0) -> None:
         time.sleep(0.01)  # polling lab state that changes at network speed, bounded
 
 
-@pytest.mark.parametrize("when", ["first login", "first host done", "third login"])
-def test_ctrl_c_mid_deploy_leaves_every_device_whole(
-    project: Path, lab: Lab, served: list[Device], when: str
+def interrupt(
+    project: Path, command: tuple[str, ...], moment: Callable[[subprocess.Popen[str]], None]
 ) -> None:
-    for device in served:
-        device.knobs.latency = LATENCY
-    snapshots = {d.name: lab.call(d.running_text) for d in served}
+    """Run ``nornir-pack <command>``, send Ctrl-C to its process group once ``moment``
+    returns, and check that it exits 130 without a traceback."""
     run = subprocess.Popen(
-        [sys.executable, "-m", "nornir_pack.cli", *COMMAND],
+        [sys.executable, "-m", "nornir_pack.cli", *command],
         cwd=project,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -44,14 +42,7 @@ def test_ctrl_c_mid_deploy_leaves_every_device_whole(
         start_new_session=True,  # its own process group: Ctrl-C reaches it and its children
     )
     try:
-        logins = lambda: sum(lab.call(lambda d=d: d.logins) for d in served)  # noqa: E731
-        if when == "first login":
-            wait_until(lambda: logins() >= 1)
-        elif when == "third login":
-            wait_until(lambda: logins() >= 3)
-        else:
-            assert run.stdout is not None
-            run.stdout.readline()  # one line per host as it finishes
+        moment(run)
         os.killpg(run.pid, signal.SIGINT)
         stdout, stderr = run.communicate(timeout=120)
     finally:
@@ -59,6 +50,27 @@ def test_ctrl_c_mid_deploy_leaves_every_device_whole(
             os.killpg(run.pid, signal.SIGKILL)
     assert run.returncode == 130, stdout + stderr
     assert "Traceback" not in stderr + stdout
+
+
+@pytest.mark.parametrize("when", ["first login", "first host done", "third login"])
+def test_ctrl_c_mid_deploy_leaves_every_device_whole(
+    project: Path, lab: Lab, served: list[Device], when: str
+) -> None:
+    for device in served:
+        device.knobs.latency = LATENCY
+    snapshots = {d.name: lab.call(d.running_text) for d in served}
+    logins = lambda: sum(lab.call(lambda d=d: d.logins) for d in served)  # noqa: E731
+
+    def moment(run: subprocess.Popen[str]) -> None:
+        if when == "first login":
+            wait_until(lambda: logins() >= 1)
+        elif when == "third login":
+            wait_until(lambda: logins() >= 3)
+        else:
+            assert run.stdout is not None
+            run.stdout.readline()  # one line per host as it finishes
+
+    interrupt(project, COMMAND, moment)
     report = json.loads((project / "out.json").read_text())
     statuses = {host["name"]: host["status"] for host in report["hosts"]}
     assert report["exit_code"] == 130 and report["stopped"]
@@ -97,24 +109,12 @@ def test_ctrl_c_during_a_rollout_finishes_the_wave_and_starts_no_other(
     for device in served:
         device.knobs.latency = LATENCY
     logins_before = {d.name: lab.call(lambda d=d: d.logins) for d in served}
-    run = subprocess.Popen(
-        [sys.executable, "-m", "nornir_pack.cli", *COMMAND, "--wave-size", "2"],
-        cwd=project,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-    )
-    try:
+
+    def first_host_done(run: subprocess.Popen[str]) -> None:
         assert run.stdout is not None
         run.stdout.readline()  # the first host of wave 1 is done
-        os.killpg(run.pid, signal.SIGINT)
-        stdout, stderr = run.communicate(timeout=120)
-    finally:
-        if run.poll() is None:
-            os.killpg(run.pid, signal.SIGKILL)
-    assert run.returncode == 130, stdout + stderr
-    assert "Traceback" not in stderr + stdout
+
+    interrupt(project, (*COMMAND, "--wave-size", "2"), first_host_done)
     report = json.loads((project / "out.json").read_text())
     statuses = {host["name"]: host["status"] for host in report["hosts"]}
     first, second = report["waves"][0]["hosts"], report["waves"][1]["hosts"]

@@ -25,9 +25,8 @@ def device(request: pytest.FixtureRequest, make_device: DeviceFactory) -> Device
     return make_device(request.param)
 
 
-@pytest.fixture
-def session(device: Device) -> Iterator[tuple[ScrapliConnection, list[bytes]]]:
-    """A logged-in session and every write its transport made after the login."""
+def log_in(device: Device, **extras: object) -> ScrapliConnection:
+    """nornir-pack's scrapli connection, opened on ``device`` (on-open commands not run)."""
     plugin = ScrapliConnection()
     plugin.open(
         "127.0.0.1",
@@ -35,8 +34,15 @@ def session(device: Device) -> Iterator[tuple[ScrapliConnection, list[bytes]]]:
         PASSWORD,
         device.port,
         PLATFORMS[device.platform.name],
-        {"auth_secondary": SECRET, "auth_strict_key": False, "timeout_ops": 10},
+        {"auth_secondary": SECRET, "auth_strict_key": False, "timeout_ops": 10, **extras},
     )
+    return plugin
+
+
+@pytest.fixture
+def session(device: Device) -> Iterator[tuple[ScrapliConnection, list[bytes]]]:
+    """A logged-in session and every write its transport made after the login."""
+    plugin = log_in(device)
     connection = plugin.connection
     transport = connection.connection.transport
     writes: list[bytes] = []
@@ -103,16 +109,7 @@ def test_results_prompts_and_refusals_are_scraplis(
 def test_the_cipher_is_aes_gcm_unless_the_inventory_says_otherwise(
     make_device: DeviceFactory, extras: dict[str, object], cipher: str
 ) -> None:
-    device = make_device("cisco_ios")
-    plugin = ScrapliConnection()
-    plugin.open(
-        "127.0.0.1",
-        "admin",
-        PASSWORD,
-        device.port,
-        "cisco_iosxe",
-        {"auth_secondary": SECRET, "auth_strict_key": False, **extras},
-    )
+    plugin = log_in(make_device("cisco_ios"), **extras)
     try:
         session = plugin.connection.connection.transport.session
         assert session.get_extra_info("send_cipher") == cipher
