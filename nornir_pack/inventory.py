@@ -15,7 +15,6 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from nornir import InitNornir
 from nornir.core import Nornir
 from nornir.core.inventory import (
     ConnectionOptions,
@@ -37,6 +36,7 @@ from . import logguard
 from .exceptions import UsageError
 from .paths import remember_config_file, resolve_against
 from .platforms import map_plugin_platforms
+from .plugins import init_nornir
 from .yamlfile import read_yaml
 
 _ENV_REFERENCE = re.compile(r"\$\{(\w+)(?::-([^}]*))?\}")
@@ -231,7 +231,7 @@ def load_nornir(config_file: str | Path = "config.yaml", **overrides: Any) -> No
     try:
         with _PARSED_LOCK:
             _PARSED.update(handed)
-        nr = InitNornir(config_file=str(path), **settings)
+        nr = init_nornir(config_file=str(path), **settings)
     except UsageError as exc:
         if str(exc).startswith(("runner option", "rollout option", "post check")):
             raise UsageError(f"{path}: {exc}") from None
@@ -297,7 +297,7 @@ def nornir_from_documents(
     try:
         with _PARSED_LOCK:
             _PARSED.update(handed)
-        nr = InitNornir(**sections)
+        nr = init_nornir(**sections)
     finally:
         with _PARSED_LOCK:
             for file in handed:

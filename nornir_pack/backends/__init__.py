@@ -31,6 +31,7 @@ from ..exceptions import (
 )
 from ..logins import login, mark_step
 from ..platforms import host_platform, host_plugin_platform
+from ..plugins import register_connection_plugins
 from ..redaction import Redactor
 
 if TYPE_CHECKING:
@@ -290,7 +291,7 @@ def ensure_registered(plugin: str) -> None:
     and would fail with PluginNotRegistered.
     """
     if plugin not in ConnectionPluginRegister.available:
-        ConnectionPluginRegister.auto_register()
+        register_connection_plugins()
 
 
 def drop_connection(host: Host, plugin: str) -> None:
