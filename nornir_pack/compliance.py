@@ -327,18 +327,13 @@ def _load_rules(path: Path, mtime_ns: int, size: int) -> Rules:
 # ---------------------------------------------------------------- evaluation
 
 
-def _head(child: HConfigChild) -> str:
-    """The line that selects a section: its first line, without a leading ``no``."""
-    return child.text.split("\n", 1)[0].removeprefix(diff.NEGATION)
-
-
 class _Tree:
     """A parsed config as the checks read it, with what every rule needs computed once:
     each top-level line's head and every line of the tree."""
 
     def __init__(self, config: HConfig) -> None:
         self.config = config
-        self.heads = [(_head(child), child) for child in config.children]
+        self.heads = [(diff.section_head(child), child) for child in config.children]
         self.every = tuple(config.all_children())
 
 

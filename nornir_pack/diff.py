@@ -431,6 +431,11 @@ def normalised_diff(running: str, intended: str, platform: str, *, redact: bool 
     unchanged parent lines. Secrets are redacted unless ``redact=False``.
     """
     before, after = parse_shared(running, platform), parse_shared(intended, platform)
+    return _tree_diff(before, after, platform, redact=redact)
+
+
+def _tree_diff(before: HConfig, after: HConfig, platform: str, *, redact: bool) -> str:
+    """``normalised_diff`` of two parsed configs."""
     lines = ordered_diff(before.unified_diff(after), before, after, dialect(platform).ordering)
     diff = "\n".join(_mark_continuations(line) for line in lines)
     return sanitize(diff, platform) if redact else diff
@@ -455,10 +460,9 @@ def merge_diff(running: str, change: str, platform: str, *, redact: bool = True)
     before = parse_shared(running, platform)
     change_tree = parse_shared(change, platform)
     touched = touched_sections(before, change_tree)
-    after = merge_config(touched, change_tree, platform)
-    lines = ordered_diff(touched.unified_diff(after), touched, after, dialect(platform).ordering)
-    diff = "\n".join(_mark_continuations(line) for line in lines)
-    return sanitize(diff, platform) if redact else diff
+    return _tree_diff(
+        touched, merge_config(touched, change_tree, platform), platform, redact=redact
+    )
 
 
 def touched_sections(config: HConfig, change: HConfig) -> HConfig:
@@ -472,8 +476,13 @@ def touched_sections(config: HConfig, change: HConfig) -> HConfig:
     return part
 
 
+def section_head(child: HConfigChild) -> str:
+    """The line that selects a top-level section: its first line, without a leading ``no``."""
+    return child.text.split("\n", 1)[0].removeprefix(NEGATION)
+
+
 def _first_word(child: HConfigChild) -> str:
-    words = child.text.removeprefix(NEGATION).split(maxsplit=1)
+    words = section_head(child).split(maxsplit=1)
     return words[0] if words else ""
 
 

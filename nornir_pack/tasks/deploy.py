@@ -121,10 +121,6 @@ class Change:
 
     def _commit_confirmed(self, checks: tuple[Any, ...], timeout: float) -> str:
         backend, host = self.backend, self.backend.host
-        reverts = (
-            "not confirmed: the device restores its pre-change config by itself when its "
-            f"revert timer fires (within {timeout:g} s, whole minutes on IOS)"
-        )
         try:
             backend.apply_pending(
                 self.candidate, self.mode, running=self.snapshot, revert_after=timeout
@@ -132,24 +128,29 @@ class Change:
         except Exception as exc:
             cause = as_device_error(exc, host, "deploy")
             if backend.armed:  # committed, and it could not be taken back: the timer will
-                backend.close()
-                raise type(cause)(f"{cause}\n{reverts}") from None
+                raise self._left_to_timer(cause, timeout) from None
             # refused before the timer mattered: undo it now, verified
             raise roll_back(backend, self.snapshot, cause) from None
         try:
             postchecks.after_change(backend, self.candidate, self.mode, checks, self.config)
         except DeviceError as exc:
-            # never log in again for it: closing leaves the change to the device's timer
-            backend.close()
-            raise type(exc)(f"{exc}\n{reverts}") from None
+            raise self._left_to_timer(exc, timeout) from None
         try:
             backend.confirm()
         except Exception as exc:
-            backend.close()
             cause = as_device_error(exc, host, "confirming the change")
-            raise type(cause)(f"{cause}\n{reverts}") from None
+            raise self._left_to_timer(cause, timeout) from None
         rollout.record_commit(host, backend.plugin, self.snapshot)
         return "committed and confirmed"
+
+    def _left_to_timer(self, cause: DeviceError, timeout: float) -> DeviceError:
+        """Close the session without logging in again (the change stays pending) and return
+        the host's error: ``cause``, and that the device's timer restores it."""
+        self.backend.close()
+        return type(cause)(
+            f"{cause}\nnot confirmed: the device restores its pre-change config by itself when "
+            f"its revert timer fires (within {timeout:g} s, whole minutes on IOS)"
+        )
 
 
 @task_boundary
