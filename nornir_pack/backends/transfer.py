@@ -17,7 +17,7 @@ import io
 import os
 import re
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -264,17 +264,8 @@ class FileTransfer:
                     f"file transfer: {remote.path} needs {len(data)} bytes, "
                     f"{remote.filesystem} has {free} free"
                 )
-        try:
-            with SCPClient(self.transport, socket_timeout=self.timeout) as scp:
-                scp.putfo(io.BytesIO(data), remote.path, size=len(data))
-        except SCPException as exc:
-            raise self._refused(exc, remote) from None
-        except DeviceError:
-            raise
-        except Exception as exc:
-            raise DeviceUnreachable(
-                f"file transfer: uploading {remote.path} failed: {self._clean(exc)}"
-            ) from None
+        with self._scp(remote, "uploading") as scp:
+            scp.putfo(io.BytesIO(data), remote.path, size=len(data))
         stored = self.md5(remote)
         if stored != md5_bytes(data):
             raise DeviceError(
@@ -293,17 +284,8 @@ class FileTransfer:
         handle, temporary = tempfile.mkstemp(prefix=f".{local.name}.", dir=local.parent)
         os.close(handle)
         try:
-            try:
-                with SCPClient(self.transport, socket_timeout=self.timeout) as scp:
-                    scp.get(remote.path, temporary)
-            except SCPException as exc:
-                raise self._refused(exc, remote) from None
-            except DeviceError:
-                raise
-            except Exception as exc:
-                raise DeviceUnreachable(
-                    f"file transfer: downloading {remote.path} failed: {self._clean(exc)}"
-                ) from None
+            with self._scp(remote, "downloading") as scp:
+                scp.get(remote.path, temporary)
             data = Path(temporary).read_bytes()
             if md5_bytes(data) != expected_md5:
                 raise DeviceError(
@@ -315,6 +297,22 @@ class FileTransfer:
         finally:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(temporary)
+
+    @contextlib.contextmanager
+    def _scp(self, remote: RemoteFile, doing: str) -> Iterator[SCPClient]:
+        """An SCP session over the transport; what SCP refused is the device's DeviceError,
+        any other failure DeviceUnreachable, saying what was ``doing``."""
+        try:
+            with SCPClient(self.transport, socket_timeout=self.timeout) as scp:
+                yield scp
+        except SCPException as exc:
+            raise self._refused(exc, remote) from None
+        except DeviceError:
+            raise
+        except Exception as exc:
+            raise DeviceUnreachable(
+                f"file transfer: {doing} {remote.path} failed: {self._clean(exc)}"
+            ) from None
 
     def _refused(self, exc: Exception, remote: RemoteFile) -> DeviceError:
         text = self._clean(exc)
