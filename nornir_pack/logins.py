@@ -9,14 +9,19 @@ through ``mark_step``, which is what a host that runs out of time is reported as
 
 from __future__ import annotations
 
+import asyncio
 import random
 import re
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
+from types import TracebackType
 from typing import TypeVar
+
+from . import greenlets
 
 T = TypeVar("T")
 
@@ -35,13 +40,68 @@ class LoginPolicy:
     backoff: float = 0.5
 
 
+class LoginGate:
+    """At most ``size`` logins at once, for worker threads and host greenlets alike.
+
+    A thread waits on an event; a host greenlet on the connection loop must not block that
+    loop's thread, so it is suspended on a future instead (``nornir_pack.greenlets``). A
+    login that ends hands its place to the longest waiting one.
+    """
+
+    def __init__(self, size: int) -> None:
+        self._lock = threading.Lock()
+        self._free = size
+        self._waiting: deque[Callable[[], None]] = deque()  # how to wake each waiter
+
+    def __enter__(self) -> None:
+        on_loop = greenlets.in_host_greenlet()
+        with self._lock:
+            if self._free and not self._waiting:
+                self._free -= 1
+                return
+            if on_loop:
+                loop = asyncio.get_running_loop()
+                handed: asyncio.Future[None] = loop.create_future()
+                self._waiting.append(lambda: _hand_over(loop, handed))
+            else:
+                event = threading.Event()
+                self._waiting.append(event.set)
+        if on_loop:
+            greenlets.wait(handed)
+        else:
+            event.wait()
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        with self._lock:
+            if not self._waiting:
+                self._free += 1
+                return
+            wake = self._waiting.popleft()
+        wake()  # the place goes to the waiter, never back to the pool
+
+
+def _hand_over(loop: asyncio.AbstractEventLoop, future: asyncio.Future[None]) -> None:
+    """Wake a host greenlet waiting for a place (from any thread)."""
+
+    def wake() -> None:
+        if not future.done():
+            future.set_result(None)
+
+    loop.call_soon_threadsafe(wake)
+
+
 class _Current:
     """The policy in force and its gate: one run at a time per process sets them."""
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.policy = LoginPolicy()
-        self.gate: threading.BoundedSemaphore | None = None
+        self.gate: LoginGate | None = None
         self.steps: dict[str, str] = {}
 
 
@@ -54,7 +114,7 @@ def login_policy(policy: LoginPolicy) -> Iterator[None]:
     with _current.lock:
         previous = (_current.policy, _current.gate)
         _current.policy = policy
-        _current.gate = threading.BoundedSemaphore(policy.max_logins) if policy.max_logins else None
+        _current.gate = LoginGate(policy.max_logins) if policy.max_logins else None
     try:
         yield
     finally:
@@ -84,7 +144,10 @@ def login(host: str, connect: Callable[[], T]) -> T:
                 raise
         delay = policy.backoff * (2**attempt) * random.uniform(0.5, 1.5)
         attempt += 1
-        time.sleep(delay)
+        if greenlets.in_host_greenlet():
+            greenlets.wait(asyncio.sleep(delay))  # the other hosts on the loop go on
+        else:
+            time.sleep(delay)
 
 
 def mark_step(host: str, step: str) -> None:

@@ -193,6 +193,22 @@ def for_host(task: Task, plugin: str | None = None) -> ConfigBackend:
     return cast(ConfigBackend, backend_class(host, task.nornir.config))
 
 
+def on_connection_loop(host: Host, config: Config, plugin: str | None = None) -> bool:
+    """Whether the host's backend talks to the device only through the shared event loop
+    (scrapli over asyncssh): its task may then run as a greenlet on that loop
+    (``nornir_pack.greenlets``). A plugin choice that is wrong says no here; the task
+    itself reports it."""
+    try:
+        if choose_plugin(host, config, plugin) != "scrapli":
+            return False
+    except UsageError:
+        return False
+    from .aio import ASYNC_TRANSPORTS  # noqa: PLC0415  (scrapli: only for scrapli hosts)
+
+    extras = host.get_connection_parameters("scrapli").extras or {}
+    return extras.get("transport", "asyncssh") in ASYNC_TRANSPORTS
+
+
 # ------------------------------------------------------------------ which device answered
 def pack_setting(host: Host, key: str) -> Any:
     """Host data ``nornir_pack.<key>``, looked up on its own through the host, its groups

@@ -26,6 +26,8 @@ from scrapli import AsyncScrapli, Scrapli
 from scrapli.channel import AsyncChannel
 from scrapli.decorators import timeout_wrapper
 
+from .. import greenlets
+
 if TYPE_CHECKING:
     from nornir.core.configuration import Config
 
@@ -77,11 +79,18 @@ class _LoopThread:
             return self._loop
 
     def run(self, coroutine: Coroutine[Any, Any, T]) -> T:
-        """Run ``coroutine`` on the loop and wait for its result in this thread."""
+        """Run ``coroutine`` on the loop and wait for its result: in this thread, or, from a
+        host's greenlet on the loop (``nornir_pack.greenlets``), suspended until it is in."""
+        if greenlets.in_host_greenlet():
+            return greenlets.wait(coroutine)
         return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result()
 
+    def start(self, coroutine: Coroutine[Any, Any, Any]) -> None:
+        """Start ``coroutine`` on the loop without waiting for it."""
+        asyncio.run_coroutine_threadsafe(coroutine, self.loop)
 
-_LOOP = _LoopThread()
+
+LOOP = _LoopThread()
 
 
 def echo_end(buf: bytes, channel_input: str) -> int | None:
@@ -225,23 +234,23 @@ class SyncScrapli:
         the login is over, so that the run's cap on logins in progress covers only logins."""
         on_open, self._on_open = self._on_open, None
         if on_open is not None:
-            _LOOP.run(on_open(self.connection))
+            LOOP.run(on_open(self.connection))
 
     def send_command(self, command: str, **options: Any) -> Any:
-        return _LOOP.run(self.connection.send_command(command, **options))
+        return LOOP.run(self.connection.send_command(command, **options))
 
     def send_configs(self, configs: list[str], **options: Any) -> Any:
-        return _LOOP.run(self.connection.send_configs(configs, **options))
+        return LOOP.run(self.connection.send_configs(configs, **options))
 
     def get_prompt(self) -> str:
         shown = getattr(self.connection.channel, "shown_prompt", None)
         if shown is not None:  # the prompt that ended the last reply: no trip to the loop
             return str(shown)
-        return str(_LOOP.run(self.connection.get_prompt()))
+        return str(LOOP.run(self.connection.get_prompt()))
 
     def close(self) -> None:
         if self.connection.isalive():
-            _LOOP.run(_log_out(self.connection))
+            LOOP.run(_log_out(self.connection))
 
 
 async def _log_out(connection: AsyncScrapli) -> None:
@@ -293,7 +302,7 @@ class ScrapliConnection:
         assert isinstance(channel, OneWriteChannel)
         channel.awaiting_login_prompt = True
         on_open, session.on_open = session.on_open, None  # run by after_login()
-        _LOOP.run(session.open())
+        LOOP.run(session.open())
         self.connection = SyncScrapli(session, on_open)
 
     def close(self) -> None:

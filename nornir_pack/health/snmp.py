@@ -41,7 +41,7 @@ from pysnmp.hlapi.v3arch.asyncio import (
 from pysnmp.hlapi.v3arch.asyncio import auth as usm
 from pysnmp.proto.rfc1905 import EndOfMibView, NoSuchInstance, NoSuchObject
 
-from ..backends.aio import _LOOP
+from ..backends.aio import LOOP
 from ..exceptions import DeviceError, DeviceUnreachable
 from .model import SOURCE_SNMP, HealthSettings, InterfaceState, Snapshot
 from .settings import Credentials, SnmpTarget, SnmpV2c
@@ -124,7 +124,7 @@ def poll(target: SnmpTarget, settings: HealthSettings) -> Snapshot:
         DeviceUnreachable: no answer within the deadline, or the agent refused the credentials.
         DeviceError: the agent answered with an error.
     """
-    return _LOOP.run(poll_async(target, settings))
+    return LOOP.run(poll_async(target, settings))
 
 
 async def poll_async(target: SnmpTarget, settings: HealthSettings) -> Snapshot:

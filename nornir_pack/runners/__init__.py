@@ -42,6 +42,7 @@ from typing import TYPE_CHECKING, Any
 from nornir.core.processor import Processors
 from nornir.core.task import AggregatedResult, MultiResult, Result, Task
 
+from .. import greenlets
 from ..exceptions import (
     DeviceUnreachable,
     Interrupted,
@@ -182,31 +183,54 @@ class _Run:
         self.result = AggregatedResult(task.name)
         for host in hosts:
             self.todo.put(host)
-        for number in range(min(options.num_workers, len(hosts))):
-            threading.Thread(target=self._work, name=f"nornir-pack-{number}", daemon=True).start()
+        workers = min(options.num_workers, len(hosts))
+        if workers and runs_on_loop(task, hosts):
+            from ..backends.aio import LOOP  # noqa: PLC0415  (scrapli: only for its hosts)
+
+            for _ in range(workers):
+                LOOP.start(self._work_on_loop())
+        else:
+            for number in range(workers):
+                name = f"nornir-pack-{number}"
+                threading.Thread(target=self._work, name=name, daemon=True).start()
         self.ends = (
             time.monotonic() + options.task_timeout if options.task_timeout is not None else None
         )
 
-    def _work(self) -> None:
+    def _next(self) -> Host | None:
+        """The next host to start; None when there is none left (or the run is stopping,
+        whose hosts are then reported as never started)."""
         while True:
             try:
                 host = self.todo.get_nowait()
             except queue.Empty:
-                return
-            if self.stop.is_set():
-                self.done.put((host.name, None))  # never started
-                continue
-            started = self.started[host.name] = time.monotonic()
-            self.start_order.append((started, host.name))
-            try:
-                outcome: MultiResult | None = self.task.copy().start(host)
-            except BaseException as exc:  # Task.start catches Exception; this is the rest
-                error = DeviceUnreachable(f"the host's task stopped: {exc!r}")
-                outcome = failed_result(self.task, host, error)
-            finally:
-                forget(host.name)
-            self.done.put((host.name, outcome))
+                return None
+            if not self.stop.is_set():
+                return host
+            self.done.put((host.name, None))  # never started
+
+    def _run_host(self, host: Host) -> None:
+        started = self.started[host.name] = time.monotonic()
+        self.start_order.append((started, host.name))
+        try:
+            outcome: MultiResult | None = self.task.copy().start(host)
+        except BaseException as exc:  # Task.start catches Exception; this is the rest
+            error = DeviceUnreachable(f"the host's task stopped: {exc!r}")
+            outcome = failed_result(self.task, host, error)
+        finally:
+            forget(host.name)
+        self.done.put((host.name, outcome))
+
+    def _work(self) -> None:
+        """A worker thread: one host after another."""
+        while (host := self._next()) is not None:
+            self._run_host(host)
+
+    async def _work_on_loop(self) -> None:
+        """A worker on the connection loop: one host after another, each host's task in a
+        greenlet of its own (``nornir_pack.greenlets``)."""
+        while (host := self._next()) is not None:
+            await greenlets.run(self._run_host, host)
 
     def wait(self) -> AggregatedResult:
         with self._ctrl_c():
@@ -291,6 +315,18 @@ class _Run:
                 self.stop.set()  # the task is over: start no more hosts
             self.result[name] = failed_result(self.task, host, error)
             _abandon(host)
+
+
+def runs_on_loop(task: Task, hosts: Sequence[Host]) -> bool:
+    """Whether this run's hosts run as greenlets on the connection loop rather than on
+    worker threads: the task is marked for it (``greenlets.on_loop``) and every host talks
+    to its device through that loop. A run with any other host keeps its threads."""
+    if not greenlets.may_run_on_loop(task.task, task.params, task.global_dry_run):
+        return False
+    from ..backends import on_connection_loop  # noqa: PLC0415  (the runner sits below them)
+
+    plugin = task.params.get("plugin")
+    return all(on_connection_loop(host, task.nornir.config, plugin) for host in hosts)
 
 
 def announce_interrupt(count: int, signum: int, in_flight: list[str], stopping: str) -> None:

@@ -13,6 +13,7 @@ from ..backends import for_host
 from ..diff import sanitize
 from ..exceptions import NornirPackError, UsageError
 from ..files import write_atomic
+from ..greenlets import on_loop
 from ..paths import pack_path
 from .boundary import read_only, task_boundary
 
@@ -24,6 +25,7 @@ def backup_path(backup_dir: str | Path, host_name: str) -> Path:
     return Path(backup_dir) / f"{host_name}.cfg"
 
 
+@on_loop
 @read_only
 @task_boundary
 def backup_config(

@@ -8,11 +8,13 @@ from nornir.core.task import Result, Task
 
 from ..backends import for_host
 from ..compliance import evaluate, load_rules
+from ..greenlets import on_loop
 from ..paths import pack_path
 from .boundary import read_only, task_boundary
 from .render import render
 
 
+@on_loop
 @read_only
 @task_boundary
 def check_compliance(

@@ -12,11 +12,13 @@ from .. import postchecks, rollout
 from ..backends import ConfigBackend, Mode, check_mode, for_host, sanitize_diff
 from ..diff import REDACTED
 from ..exceptions import DeviceError, RollbackFailed, RolledBack, UsageError
+from ..greenlets import on_loop_when_dry_run
 from ..paths import pack_path
 from .boundary import as_device_error, failed, read_only_when_dry_run, task_boundary
 from .render import render
 
 
+@on_loop_when_dry_run
 @read_only_when_dry_run
 @task_boundary
 def deploy_config(
