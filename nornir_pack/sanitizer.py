@@ -106,12 +106,15 @@ def hide_secrets(text: str, secrets: tuple[tuple[str, str], ...] = SECRETS) -> s
     >>> hide_secrets("password prompt seen more than once, assuming auth failed")
     'password prompt seen more than once, assuming auth failed'
     """
-    trigger, filters = _compiled(secrets)
+    trigger, any_filter, filters = _compiled(secrets)
     if not trigger.search(text):
         return text
     lines = text.split("\n")
     for number, line in enumerate(lines):
-        if trigger.search(line):  # most config lines name no secret: skip them quickly
+        # most config lines name no secret: skip them quickly, and a line that names the
+        # words (aaa authentication ..., snmp-server location ...) but that no filter
+        # matches as it stands, which the filters in turn would leave unchanged
+        if trigger.search(line) and any_filter.search(line):
             hidden = line
             for pattern, replace in filters:
                 hidden = pattern.sub(replace, hidden)
@@ -126,6 +129,13 @@ _TRIGGER = r"secret|password|key|snmp-server|authentication|wpa-psk"
 @functools.cache
 def _compiled(
     secrets: tuple[tuple[str, str], ...],
-) -> tuple[re.Pattern[str], tuple[tuple[re.Pattern[str], str], ...]]:
+) -> tuple[re.Pattern[str], re.Pattern[str], tuple[tuple[re.Pattern[str], str], ...]]:
+    """The trigger words, one pattern matching where any filter matches, and the filters."""
     filters = tuple((re.compile(regex, re.MULTILINE), repl) for regex, repl in secrets)
-    return re.compile(_TRIGGER), filters
+    # a filter's back-reference would point at another filter's group in the alternation:
+    # then every line that names the words goes through the filters
+    if any(re.search(r"\\[1-9]|\(\?P=", regex) for regex, _ in secrets):
+        any_filter = "|"
+    else:
+        any_filter = "|".join(f"(?:{regex})" for regex, _ in secrets)
+    return re.compile(_TRIGGER), re.compile(any_filter, re.MULTILINE), filters
