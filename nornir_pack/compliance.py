@@ -21,14 +21,15 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-from hier_config import HConfig, HConfigChild
+from typing import TYPE_CHECKING, Any
 
 from . import diff
 from .exceptions import UsageError
 from .platforms import SUPPORTED_PLATFORMS, canonical_platform
 from .yamlfile import read_yaml
+
+if TYPE_CHECKING:
+    from hier_config import HConfig, HConfigChild
 
 # ---------------------------------------------------------------- the rules model
 
@@ -339,7 +340,7 @@ class _Tree:
 
 def _section(tree: _Tree, prefixes: tuple[str, ...]) -> HConfig:
     """The top-level sections of config whose line starts with one of the prefixes (word-wise)."""
-    part = HConfig(tree.config.driver)
+    part = diff.empty_tree(tree.config)
     for head, child in tree.heads:
         if any(head == prefix or head.startswith(f"{prefix} ") for prefix in prefixes):
             part.add_deep_copy_of(child)
@@ -373,7 +374,7 @@ def _recreate(actual: HConfig, wanted: HConfig) -> HConfig:
 
     Adding only the missing lines would append them after the others, out of order.
     """
-    delta = HConfig(actual.driver)
+    delta = diff.empty_tree(actual)
     for child in actual.children:
         negation = delta.add_child(child.text).negate()
         if negation.text in wanted.children:  # ``no X`` -> ``X``, which is re-added below
@@ -391,7 +392,7 @@ def _check_feature(
     in_order = actual.dump_simple() == wanted.dump_simple()
     compliant = not missing and not extra and (in_order or not feature.ordered)
     if compliant:
-        fix = HConfig(actual.driver)
+        fix = diff.empty_tree(actual)
     elif feature.ordered:
         fix = _recreate(actual, wanted)
     else:
@@ -415,7 +416,7 @@ def _check_policy(policy: Policy, tree: _Tree, platform: str) -> tuple[RuleResul
         compliant = bool(matches)
         missing = () if compliant else (policy.pattern.pattern,)
         extra: tuple[str, ...] = ()
-        fix = HConfig(running.driver)
+        fix = diff.empty_tree(running)
         if not compliant and policy.fix:
             change = diff.parse_shared(policy.fix, platform)
             # only the sections the fix can change, as diff.merge_diff does
@@ -423,7 +424,7 @@ def _check_policy(policy: Policy, tree: _Tree, platform: str) -> tuple[RuleResul
             fix = _remediate(touched, diff.merge_config(touched, change, platform), platform)
     else:
         compliant, missing, extra = not matches, (), ()
-        fix = HConfig(running.driver)
+        fix = diff.empty_tree(running)
         if matches:
             # only the top-level sections holding a match differ: copy and compare just those
             touched = _sections_of(running, matches)
@@ -439,7 +440,7 @@ def _check_policy(policy: Policy, tree: _Tree, platform: str) -> tuple[RuleResul
 def _sections_of(config: HConfig, lines: list[HConfigChild]) -> HConfig:
     """A copy of the top-level sections of config that hold any of the lines, in config order."""
     tops = {next(line.path()) for line in lines}
-    part = HConfig(config.driver)
+    part = diff.empty_tree(config)
     for child in config.children:
         if child.text in tops:
             part.add_deep_copy_of(child)
@@ -448,6 +449,8 @@ def _sections_of(config: HConfig, lines: list[HConfigChild]) -> HConfig:
 
 def _without(config: HConfig, unwanted: list[HConfigChild]) -> HConfig:
     """A copy of config without the unwanted lines (and whatever is nested under them)."""
+    from hier_config import HConfigChild  # noqa: PLC0415 (loaded by the parse: see diff._driver)
+
     copy = config.deep_copy()
     for child in unwanted:
         node: HConfig | HConfigChild | None = copy
@@ -499,7 +502,7 @@ def evaluate(
         for policy in rules.policies
         if _applies(policy.platforms, platform)
     )
-    combined = HConfig(actual.driver).merge([fix for _, fix in checked])
+    combined = diff.empty_tree(actual).merge([fix for _, fix in checked])
     results = tuple(result for result, _ in checked)
     report = ComplianceReport(platform, results, diff.render(combined.set_order_weight()))
     if not redact:

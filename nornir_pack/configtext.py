@@ -8,11 +8,12 @@ end (``!``, ``%``, ``EOF``), and lines given twice. Pure text in, text out.
 from __future__ import annotations
 
 import re
-from typing import TypeAlias
-
-from hier_config.platforms.driver_base import HConfigDriverBase
+from typing import TYPE_CHECKING, TypeAlias
 
 from .exceptions import UsageError
+
+if TYPE_CHECKING:
+    from hier_config.platforms.driver_base import HConfigDriverBase
 
 _BANNER = re.compile(r"banner (\S+)(?: (.*))?")
 BANNER_MARK = "banner\0"  # a banner's place in the text hier_config parses

@@ -21,11 +21,8 @@ import functools
 import logging
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from hier_config import HConfig, HConfigChild, get_hconfig, get_hconfig_driver
-from hier_config.exceptions import DuplicateChildError
-from hier_config.models import IdempotentCommandsRule, MatchRule, NegationSubRule, PerLineSubRule
-from hier_config.platforms.driver_base import HConfigDriverBase
 from netutils.config.clean import clean_config as netutils_clean_config
 
 from .configtext import BANNER_MARK, lift_banners, merge_repeats
@@ -43,6 +40,11 @@ from .ordering import (
 from .platforms import canonical_platform, hier_platform
 from .sanitizer import REDACTED, SECRETS, hide_secrets
 
+if TYPE_CHECKING:
+    from hier_config import HConfig, HConfigChild
+    from hier_config.models import MatchRule
+    from hier_config.platforms.driver_base import HConfigDriverBase
+
 NEGATION = "no "
 log = logging.getLogger(__name__)
 
@@ -56,24 +58,27 @@ class ConfigDialect:
     secrets: tuple[tuple[str, str], ...]  # (regex, replacement) for sanitize_config
     # Lines a device keeps in both forms, ``X`` and ``no X``: parent prefixes, then the line.
     toggles: tuple[tuple[str, ...], ...]
-    replaces: tuple[tuple[MatchRule, ...], ...]  # a new line matching a rule replaces the old
+    # A new line matching a rule replaces the old; a rule is lineage parts (see _rule).
+    replaces: tuple[tuple[str, ...], ...]
     # The line that ends a banner's text (EOS: ``EOF``); None: the delimiter that opens it
     # (``banner motd #...#``, ``^C`` as IOS prints it).
     banner_end: str | None = None
     ordering: Ordering = NO_ORDERING  # lists whose order the device keeps (ordering.py)
 
 
-def _rule(*parts: str) -> tuple[MatchRule, ...]:
+def _rule(parts: tuple[str, ...]) -> tuple[MatchRule, ...]:
     """Lineage match: ``re:`` parts are regexes (groups key the line), others prefixes."""
+    from hier_config.models import MatchRule  # noqa: PLC0415 (see _driver)
+
     return tuple(
         MatchRule(re_search=part[3:]) if part.startswith("re:") else MatchRule(startswith=part)
         for part in parts
     )
 
 
-_REPLACES: tuple[tuple[MatchRule, ...], ...] = (
+_REPLACES: tuple[tuple[str, ...], ...] = (
     *(
-        _rule(prefix)
+        (prefix,)
         for prefix in (
             "hostname",
             "ip domain name",
@@ -92,22 +97,22 @@ _REPLACES: tuple[tuple[MatchRule, ...], ...] = (
             "clock timezone",
         )
     ),
-    _rule(r"re:^banner (\S+)"),  # one banner of each kind
-    _rule(r"re:^snmp-server community (\S+)"),
-    _rule(r"re:^username (\S+) "),
-    _rule(r"re:^ntp server (?:vrf \S+ )?(\S+)"),
-    _rule(r"re:^logging host (\S+)"),
-    _rule("interface", "description"),
-    _rule("interface", "ip address"),
-    _rule("interface", "vrf forwarding"),
-    _rule("interface", "switchport mode"),
-    _rule("interface", "switchport access vlan"),
-    *(_rule("interface", word) for word in ("mtu", "bandwidth", "speed", "duplex", "delay")),
-    _rule("router bgp", r"re:^neighbor (\S+) (remote-as|description|update-source) "),
-    _rule("line ", "exec-timeout"),
-    _rule("line ", "transport input"),
-    _rule("router ospf", "router-id"),
-    _rule("router bgp", "router-id"),
+    (r"re:^banner (\S+)",),  # one banner of each kind
+    (r"re:^snmp-server community (\S+)",),
+    (r"re:^username (\S+) ",),
+    (r"re:^ntp server (?:vrf \S+ )?(\S+)",),
+    (r"re:^logging host (\S+)",),
+    ("interface", "description"),
+    ("interface", "ip address"),
+    ("interface", "vrf forwarding"),
+    ("interface", "switchport mode"),
+    ("interface", "switchport access vlan"),
+    *(("interface", word) for word in ("mtu", "bandwidth", "speed", "duplex", "delay")),
+    ("router bgp", r"re:^neighbor (\S+) (remote-as|description|update-source) "),
+    ("line ", "exec-timeout"),
+    ("line ", "transport input"),
+    ("router ospf", "router-id"),
+    ("router bgp", "router-id"),
 )
 
 # Named ACL entries and IOS prefix-lists are numbered by the device (10, 20... and 5, 10...);
@@ -260,8 +265,20 @@ def dialect(platform: str) -> ConfigDialect:
 
 @functools.cache
 def _driver(platform: str) -> HConfigDriverBase:
-    """hier_config's driver for the platform, plus our replacement rules and indentation."""
+    """hier_config's driver for the platform, plus our replacement rules and indentation.
+
+    hier_config (with pydantic: 0.15 s) is imported on the first parse, not by every run:
+    a backup only cleans and sanitises text."""
+    from hier_config import get_hconfig_driver  # noqa: PLC0415 (see the docstring)
+    from hier_config.models import (  # noqa: PLC0415
+        IdempotentCommandsRule,
+        MatchRule,
+        NegationSubRule,
+        PerLineSubRule,
+    )
+
     rules = dialect(platform)
+    any_banner = (MatchRule(startswith="banner"),)
     driver = get_hconfig_driver(hier_platform(platform))
     driver.rules = driver.rules.model_copy(
         update={
@@ -269,8 +286,8 @@ def _driver(platform: str) -> HConfigDriverBase:
             "idempotent_commands": [
                 # not hier_config's EOS rule that makes every banner one setting: a new motd
                 # would replace the login banner
-                *(r for r in driver.rules.idempotent_commands if r.match_rules != _ANY_BANNER),
-                *(IdempotentCommandsRule(match_rules=rule) for rule in rules.replaces),
+                *(r for r in driver.rules.idempotent_commands if r.match_rules != any_banner),
+                *(IdempotentCommandsRule(match_rules=_rule(rule)) for rule in rules.replaces),
             ],
             # ``exit``, ``exit-address-family``, ``exit-af-interface``...: indentation already
             # says where a section ends, and a section's repeated exit lines would be duplicates
@@ -356,6 +373,9 @@ def parse_shared(text: str, platform: str) -> HConfig:
 @functools.lru_cache(maxsize=256)
 def _tree(text: str, platform: str) -> HConfig:
     """``parse``, cached: one parse per distinct text. Shared: never mutate the result."""
+    from hier_config import get_hconfig  # noqa: PLC0415 (see _driver)
+    from hier_config.exceptions import DuplicateChildError  # noqa: PLC0415
+
     rules = dialect(platform)
     body, banners = lift_banners(clean_config(text, platform), rules.banner_end)
     loader = _loader(platform)
@@ -416,7 +436,6 @@ def _loader(platform: str) -> _Loader:
 
 
 _EXIT = r"^\s*exit(?:-[\w-]+)?\s*$"
-_ANY_BANNER = (MatchRule(startswith="banner"),)
 
 
 def render(config: HConfig) -> str:
@@ -469,11 +488,18 @@ def touched_sections(config: HConfig, change: HConfig) -> HConfig:
     """A copy of the top-level sections of ``config`` whose first word (``no`` aside) is the
     first word of a top-level line of ``change``: all that merging ``change`` can alter."""
     words = {_first_word(child) for child in change.children}
-    part = HConfig(config.driver)
+    part = empty_tree(config)
     for child in config.children:
         if _first_word(child) in words:
             part.add_deep_copy_of(child)
     return part
+
+
+def empty_tree(config: HConfig) -> HConfig:
+    """An empty tree with ``config``'s driver, to copy sections into."""
+    from hier_config import HConfig  # noqa: PLC0415 (see _driver)
+
+    return HConfig(config.driver)
 
 
 def section_head(child: HConfigChild) -> str:

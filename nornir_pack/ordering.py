@@ -24,8 +24,10 @@ import functools
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from hier_config import HConfig, HConfigChild
+if TYPE_CHECKING:
+    from hier_config import HConfig, HConfigChild
 
 NEGATION = "no "
 UNNUMBERED = "numbered by nornir-pack"  # a comment on entries the config gave no number
@@ -316,6 +318,8 @@ def _merge_sequenced(
 
 def _keyed(config: HConfig, sequenced: Sequenced) -> Iterator[tuple[str, HConfig | HConfigChild]]:
     """The sections holding entries, by their line ("" for the top level)."""
+    from hier_config import HConfigChild  # noqa: PLC0415 (loaded by the parse: see diff._driver)
+
     for parent in _parents(config, sequenced):
         yield (parent.text if isinstance(parent, HConfigChild) else ""), parent
 

@@ -32,9 +32,7 @@ from . import yamlfile
 from .backends import CLI_PLATFORMS, PLUGINS
 from .exceptions import NornirPackError, RunbookCrashed, UsageError
 from .inventory import load_nornir
-from .lab import Lab
 from .lab.process import LabProcess
-from .lab.server import state_dir_for
 from .platforms import canonical_platform
 from .preflight import accepts, check_run
 from .project import find_runbook, is_builtin
@@ -189,6 +187,8 @@ def serve_lab(nr: Nornir, options: RunOptions) -> AbstractContextManager[object]
     not against a lab competing with its threads for the GIL."""
     hosts = list(nr.inventory.hosts)
     if len(hosts) <= LAB_IN_PROCESS_HOSTS:
+        from .lab.server import Lab, state_dir_for  # noqa: PLC0415 (asyncssh: 0.2 s, --lab only)
+
         return Lab.from_nornir(nr, state_dir_for(options.config))
     everyone = not options.hosts and not options.filters
     return LabProcess(options.config, None if everyone else hosts)
