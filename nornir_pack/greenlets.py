@@ -15,8 +15,11 @@ local files is fine.
 
 from __future__ import annotations
 
+import asyncio
 import sys
+import threading
 from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar, cast
 
 import greenlet
@@ -45,6 +48,25 @@ def wait(awaitable: Awaitable[T]) -> T:
     if not isinstance(current, HostGreenlet) or current.parent is None:
         raise RuntimeError("greenlets.wait() called outside a host greenlet")
     return cast(T, current.parent.switch(awaitable))
+
+
+# Threads for the blocking calls of host greenlets (``blocking``): an fsync on a slow disk
+# takes milliseconds, which the loop's own thread must not spend.
+BLOCKING_THREADS = 8
+_pool: ThreadPoolExecutor | None = None
+_pool_lock = threading.Lock()
+
+
+def blocking(func: Callable[..., T], *args: Any) -> T:
+    """``func(*args)``, called on a thread of its own when the caller is a host greenlet (so
+    the loop serves the other hosts meanwhile), else called here."""
+    if not in_host_greenlet():
+        return func(*args)
+    global _pool  # noqa: PLW0603  (one pool per process, made on first use)
+    with _pool_lock:
+        if _pool is None:
+            _pool = ThreadPoolExecutor(BLOCKING_THREADS, thread_name_prefix="nornir-pack-files")
+    return wait(asyncio.get_running_loop().run_in_executor(_pool, func, *args))
 
 
 async def run(func: Callable[..., T], *args: Any) -> T:

@@ -34,7 +34,20 @@ def _secret(before: str, *, guard: str = "", bare: bool = False) -> tuple[str, s
     and only when the secret ends the line.
     """
     anchor, after = (_LINE_START, _LAST) if bare else (_ANYWHERE, "")
-    return rf"({anchor}(?:no )?{before}) {guard}{_VALUE}{after}", rf"\1 {REDACTED}"
+    regex = rf"({anchor}(?:no )?{before}) {guard}{_VALUE}{after}"
+    _NEEDLES[regex] = _literal_start(before)
+    return regex, rf"\1 {REDACTED}"
+
+
+# Text each filter can only match a line that contains (its words up to the first pattern):
+# a line without it skips that filter's search. A filter not listed is always searched.
+_NEEDLES: dict[str, str] = {}
+
+
+def _literal_start(before: str) -> str:
+    """``before``'s plain text up to its first pattern (a quantified last letter dropped)."""
+    end = next((i for i, char in enumerate(before) if char in "\\.^$*+?{}[]|()"), len(before))
+    return before[: end - 1] if before[end : end + 1] in ("?", "*", "{") else before[:end]
 
 
 # Each filter's comment is the config it is for (IOS and EOS unless one is named).
@@ -116,8 +129,9 @@ def hide_secrets(text: str, secrets: tuple[tuple[str, str], ...] = SECRETS) -> s
         # matches as it stands, which the filters in turn would leave unchanged
         if trigger.search(line) and any_filter.search(line):
             hidden = line
-            for pattern, replace in filters:
-                hidden = pattern.sub(replace, hidden)
+            for needle, pattern, replace in filters:
+                if needle in hidden:
+                    hidden = pattern.sub(replace, hidden)
             lines[number] = hidden
     return "\n".join(lines)
 
@@ -129,9 +143,12 @@ _TRIGGER = r"secret|password|key|snmp-server|authentication|wpa-psk"
 @functools.cache
 def _compiled(
     secrets: tuple[tuple[str, str], ...],
-) -> tuple[re.Pattern[str], re.Pattern[str], tuple[tuple[re.Pattern[str], str], ...]]:
-    """The trigger words, one pattern matching where any filter matches, and the filters."""
-    filters = tuple((re.compile(regex, re.MULTILINE), repl) for regex, repl in secrets)
+) -> tuple[re.Pattern[str], re.Pattern[str], tuple[tuple[str, re.Pattern[str], str], ...]]:
+    """The trigger words, one pattern matching where any filter matches, and the filters
+    with their needles (``_NEEDLES``)."""
+    filters = tuple(
+        (_NEEDLES.get(regex, ""), re.compile(regex, re.MULTILINE), repl) for regex, repl in secrets
+    )
     # a filter's back-reference would point at another filter's group in the alternation:
     # then every line that names the words goes through the filters
     if any(re.search(r"\\[1-9]|\(\?P=", regex) for regex, _ in secrets):

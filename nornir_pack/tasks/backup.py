@@ -13,7 +13,7 @@ from ..backends import for_host
 from ..diff import sanitize
 from ..exceptions import NornirPackError, UsageError
 from ..files import write_atomic
-from ..greenlets import on_loop
+from ..greenlets import blocking, on_loop
 from ..paths import pack_path
 from .boundary import read_only, task_boundary
 
@@ -60,7 +60,7 @@ def backup_config(
         )
     )
     try:
-        write_atomic(path, content)
+        blocking(write_atomic, path, content)  # its fsync off the connection loop
     except OSError as exc:
         raise NornirPackError(f"{path}: cannot write backup: {exc.strerror or exc}") from None
     return Result(host=host, changed=True, diff=diff, result=str(path))

@@ -150,3 +150,27 @@ def test_the_login_gate_caps_greenlets_and_threads_together(
         thread.join(10)
     assert finished == 8
     assert peak == 2
+
+
+def test_a_blocking_call_from_a_host_greenlet_runs_off_the_loop_while_others_go_on(
+    loop: asyncio.AbstractEventLoop,
+) -> None:
+    release = threading.Event()
+    where: dict[str, str] = {}
+
+    def slow_write() -> str:
+        where["write"] = threading.current_thread().name
+        assert release.wait(10)  # blocks until the other host has run
+        return "written"
+
+    def writer() -> object:
+        return greenlets.blocking(slow_write)
+
+    def other() -> str:
+        where["other"] = threading.current_thread().name
+        release.set()  # runs while the writer's call is still blocked
+        return "ran"
+
+    assert on(loop, writer, other) == ["written", "ran"]
+    assert where["write"].startswith("nornir-pack-files")
+    assert greenlets.blocking(threading.current_thread) is threading.current_thread()
