@@ -46,6 +46,13 @@ PREFERRED_CIPHERS = (
     "aes128-ctr",
 )
 
+# SSH authentication methods in the order the asyncssh sessions try them: a password before
+# keyboard-interactive, as netmiko (paramiko) does, where scrapli puts keyboard-interactive
+# first. Both send the same password; keyboard-interactive takes a second round trip to the
+# device (and its AAA server) per login. A device that offers only keyboard-interactive
+# still gets it.
+PREFERRED_AUTH = ("publickey", "password", "keyboard-interactive")
+
 # Seconds a new session waits for the prompt the device prints on its own after login, before
 # it sends a return to ask for it (scrapli always asks).
 LOGIN_PROMPT_WAIT = 2.0
@@ -293,7 +300,10 @@ class ScrapliConnection:
             self.connection = connection
             return
         transport_options = dict(parameters.get("transport_options") or {})
-        asyncssh_options = {"encryption_algs": list(PREFERRED_CIPHERS)}
+        asyncssh_options: dict[str, Any] = {
+            "encryption_algs": list(PREFERRED_CIPHERS),
+            "preferred_auth": list(PREFERRED_AUTH),
+        }
         asyncssh_options.update(transport_options.get("asyncssh") or {})  # the user's win
         parameters["transport_options"] = {**transport_options, "asyncssh": asyncssh_options}
         session = AsyncScrapli(**parameters)

@@ -7,6 +7,7 @@ that what scrapli reports is unchanged: results, refused commands, config pushes
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 
 import pytest
@@ -116,3 +117,28 @@ def test_the_cipher_is_aes_gcm_unless_the_inventory_says_otherwise(
         assert session.get_extra_info("recv_cipher") == cipher
     finally:
         plugin.close()
+
+
+@pytest.mark.parametrize(
+    ("extras", "method"),
+    [
+        ({}, "password"),  # one round trip; keyboard-interactive takes two for the same password
+        (
+            {"transport_options": {"asyncssh": {"preferred_auth": ["keyboard-interactive"]}}},
+            "keyboard-interactive",
+        ),
+    ],
+)
+def test_the_login_sends_the_password_unless_the_inventory_says_otherwise(
+    make_device: DeviceFactory,
+    caplog: pytest.LogCaptureFixture,
+    extras: dict[str, object],
+    method: str,
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="asyncssh")
+    plugin = log_in(make_device("cisco_ios"), **extras)
+    plugin.close()
+    messages = [record.getMessage() for record in caplog.records]
+    tried = [m.partition("] ")[2] for m in messages if m.endswith(" auth") and "Trying " in m]
+    # asyncssh: "[conn=N, auth] Trying password auth" (the lab's side logs it too)
+    assert set(tried) == {f"Trying {method} auth"}, tried
