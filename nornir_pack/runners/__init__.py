@@ -19,7 +19,10 @@ and adds:
   and saved, or rolled back), then the interrupt goes on to the command, which writes the
   reports; a second Ctrl-C aborts at once, naming the hosts that may be mid-change.
 
-Workers are daemon threads, so a device that never answers cannot keep the process alive.
+Workers are daemon threads, so a device that never answers cannot keep the process alive. When
+the task is marked for it and every host talks through the scrapli event loop, the workers are
+coroutines on that loop instead, each running its hosts' tasks as greenlets
+(``nornir_pack.greenlets``): no thread per host hands the GIL to the loop for every command.
 """
 
 from __future__ import annotations
