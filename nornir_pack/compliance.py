@@ -338,13 +338,26 @@ class _Tree:
         self.every = tuple(config.all_children())
 
 
-def _section(tree: _Tree, prefixes: tuple[str, ...]) -> HConfig:
-    """The top-level sections of config whose line starts with one of the prefixes (word-wise)."""
+def _section_nodes(tree: _Tree, prefixes: tuple[str, ...]) -> list[HConfigChild]:
+    """The top-level lines of config that start with one of the prefixes (word-wise)."""
+    return [
+        child
+        for head, child in tree.heads
+        if any(head == prefix or head.startswith(f"{prefix} ") for prefix in prefixes)
+    ]
+
+
+def _section(tree: _Tree, nodes: list[HConfigChild]) -> HConfig:
+    """A config of its own holding copies of ``nodes`` (sections of ``tree``)."""
     part = diff.empty_tree(tree.config)
-    for head, child in tree.heads:
-        if any(head == prefix or head.startswith(f"{prefix} ") for prefix in prefixes):
-            part.add_deep_copy_of(child)
+    for child in nodes:
+        part.add_deep_copy_of(child)
     return part
+
+
+def _shape(nodes: Iterable[HConfigChild]) -> tuple[Any, ...]:
+    """Lines and nesting of ``nodes`` in their order: equal shapes are equal config."""
+    return tuple((node.text, _shape(node.children)) for node in nodes)
 
 
 def _lines(nodes: Iterable[HConfigChild]) -> list[str]:
@@ -384,10 +397,41 @@ def _recreate(actual: HConfig, wanted: HConfig) -> HConfig:
     return delta
 
 
+# Checks already made, by all a check depends on: the rule, the platform and the lines of the
+# sections it reads. Devices share most sections (ntp, logging, snmp, banners), and
+# hier_config's remediation is most of a check's time. Fix trees are only read (merge copies).
+_CHECKS: dict[tuple[Any, ...], tuple[RuleResult, HConfig]] = {}
+CHECKS_KEPT = 4096  # then the memo starts again
+
+
+def _remembered(
+    key: tuple[Any, ...], check: Callable[[], tuple[RuleResult, HConfig]]
+) -> tuple[RuleResult, HConfig]:
+    known = _CHECKS.get(key)
+    if known is None:
+        known = check()
+        if len(_CHECKS) >= CHECKS_KEPT:
+            _CHECKS.clear()
+        _CHECKS[key] = known
+    return known
+
+
 def _check_feature(
     feature: Feature, running: _Tree, intended: _Tree, platform: str
 ) -> tuple[RuleResult, HConfig]:
-    actual, wanted = _section(running, feature.section), _section(intended, feature.section)
+    actual = _section_nodes(running, feature.section)
+    wanted = _section_nodes(intended, feature.section)
+    return _remembered(
+        (feature, platform, _shape(actual), _shape(wanted)),
+        lambda: _compare_sections(
+            feature, _section(running, actual), _section(intended, wanted), platform
+        ),
+    )
+
+
+def _compare_sections(
+    feature: Feature, actual: HConfig, wanted: HConfig, platform: str
+) -> tuple[RuleResult, HConfig]:
     missing, extra = _only_in(wanted, actual), _only_in(actual, wanted)
     in_order = actual.dump_simple() == wanted.dump_simple()
     compliant = not missing and not extra and (in_order or not feature.ordered)
@@ -410,41 +454,47 @@ def _check_feature(
 
 
 def _check_policy(policy: Policy, tree: _Tree, platform: str) -> tuple[RuleResult, HConfig]:
-    running = tree.config
     matches = [child for child in tree.every if policy.pattern.search(child.text)]
     if policy.present:
-        compliant = bool(matches)
-        missing = () if compliant else (policy.pattern.pattern,)
-        extra: tuple[str, ...] = ()
-        fix = diff.empty_tree(running)
-        if not compliant and policy.fix:
-            change = diff.parse_shared(policy.fix, platform)
-            # only the sections the fix can change, as diff.merge_diff does
-            touched = diff.touched_sections(running, change)
+        if matches or not policy.fix:
+            missing = () if matches else (policy.pattern.pattern,)
+            return _policy_result(policy, bool(matches), missing, (), diff.empty_tree(tree.config))
+        change = diff.parse_shared(policy.fix, platform)
+        # only the sections the fix can change, as diff.merge_diff does
+        nodes = diff.touched_nodes(tree.config, change)
+
+        def add_fix() -> tuple[RuleResult, HConfig]:
+            touched = _section(tree, nodes)
             fix = _remediate(touched, diff.merge_config(touched, change, platform), platform)
-    else:
-        compliant, missing, extra = not matches, (), ()
-        fix = diff.empty_tree(running)
-        if matches:
-            # only the top-level sections holding a match differ: copy and compare just those
-            touched = _sections_of(running, matches)
-            allowed = _without(touched, matches)
-            extra = tuple(_only_in(touched, allowed))
-            fix = _remediate(touched, allowed, platform)
+            return _policy_result(policy, False, (policy.pattern.pattern,), (), fix)
+
+        return _remembered((policy, platform, _shape(nodes)), add_fix)
+    if not matches:
+        return _policy_result(policy, True, (), (), diff.empty_tree(tree.config))
+    # only the top-level sections holding a match differ: copy and compare just those
+    tops = {next(line.path()) for line in matches}
+    nodes = [child for child in tree.config.children if child.text in tops]
+
+    def remove_matches() -> tuple[RuleResult, HConfig]:
+        touched = _section(tree, nodes)
+        allowed = _without(touched, matches)
+        fix = _remediate(touched, allowed, platform)
+        return _policy_result(policy, False, (), tuple(_only_in(touched, allowed)), fix)
+
+    return _remembered((policy, platform, _shape(nodes)), remove_matches)
+
+
+def _policy_result(
+    policy: Policy,
+    compliant: bool,
+    missing: tuple[str, ...],
+    extra: tuple[str, ...],
+    fix: HConfig,
+) -> tuple[RuleResult, HConfig]:
     result = RuleResult(
         policy.name, "policy", compliant, missing, extra, diff.render(fix), policy.description
     )
     return result, fix
-
-
-def _sections_of(config: HConfig, lines: list[HConfigChild]) -> HConfig:
-    """A copy of the top-level sections of config that hold any of the lines, in config order."""
-    tops = {next(line.path()) for line in lines}
-    part = diff.empty_tree(config)
-    for child in config.children:
-        if child.text in tops:
-            part.add_deep_copy_of(child)
-    return part
 
 
 def _without(config: HConfig, unwanted: list[HConfigChild]) -> HConfig:

@@ -487,12 +487,16 @@ def merge_diff(running: str, change: str, platform: str, *, redact: bool = True)
 def touched_sections(config: HConfig, change: HConfig) -> HConfig:
     """A copy of the top-level sections of ``config`` whose first word (``no`` aside) is the
     first word of a top-level line of ``change``: all that merging ``change`` can alter."""
-    words = {_first_word(child) for child in change.children}
     part = empty_tree(config)
-    for child in config.children:
-        if _first_word(child) in words:
-            part.add_deep_copy_of(child)
+    for child in touched_nodes(config, change):
+        part.add_deep_copy_of(child)
     return part
+
+
+def touched_nodes(config: HConfig, change: HConfig) -> list[HConfigChild]:
+    """The top-level sections of ``config`` that ``touched_sections`` copies."""
+    words = {_first_word(child) for child in change.children}
+    return [child for child in config.children if _first_word(child) in words]
 
 
 def empty_tree(config: HConfig) -> HConfig:

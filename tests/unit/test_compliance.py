@@ -18,7 +18,7 @@ import pytest
 import yaml
 from nornir.core.inventory import Group, Host, ParentGroups
 
-from nornir_pack import diff
+from nornir_pack import compliance, diff
 from nornir_pack.compliance import Rules, evaluate, load_rules, parse_rules
 from nornir_pack.exceptions import UsageError
 from nornir_pack.lab.platforms import PLATFORMS as LAB
@@ -422,3 +422,49 @@ def test_report_remediation_typed_on_the_lab_device_makes_it_compliant(platform:
     rules = load_rules(GOLDEN / platform / "rules.yaml")
     after = evaluate(rules, show(root, LAB[platform]), golden(platform, "intended.cfg"), platform)
     assert [r.name for r in after.rules if not r.compliant] == []
+
+
+# ---------------------------------------------------------------- checks remembered across hosts
+
+
+def test_a_check_is_made_once_for_sections_hosts_share_and_again_when_they_differ(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(compliance, "_CHECKS", {})
+    made: list[str] = []
+    compare = compliance._compare_sections
+
+    def counted(feature: Any, *args: Any) -> Any:
+        made.append(feature.name)
+        return compare(feature, *args)
+
+    monkeypatch.setattr(compliance, "_compare_sections", counted)
+    checks = rules(
+        "features: [{name: ntp, section: [ntp server]}, {name: name, section: [hostname]}]\n"
+        "policies: [{name: no-telnet, must_not: 'transport input telnet'}]"
+    )
+    intended = "hostname {}\nntp server 10.0.0.1\n"
+    running = "hostname {}\nntp server 10.0.0.9\nline vty 0 4\n transport input telnet\n"
+    first = evaluate(checks, running.format("r1"), intended.format("r1"), "ios")
+    second = evaluate(checks, running.format("r2"), intended.format("r2"), "ios")
+    assert sorted(made) == ["name", "name", "ntp"]  # ntp's sections are the same on both
+    assert first.rule("ntp") == second.rule("ntp")
+    assert first.rule("no-telnet") == second.rule("no-telnet")
+    assert second.rule("no-telnet").extra == ("line vty 0 4", " transport input telnet")
+
+    other = running.replace("10.0.0.9", "10.0.0.8").format("r3")
+    third = evaluate(checks, other, intended.format("r3"), "ios")
+    assert sorted(made) == ["name", "name", "name", "ntp", "ntp"]
+    assert third.rule("ntp").extra == ("ntp server 10.0.0.8",)
+    monkeypatch.setattr(compliance, "_CHECKS", {})
+    assert evaluate(checks, other, intended.format("r3"), "ios") == third  # as if first seen
+
+
+def test_the_remembered_checks_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(compliance, "_CHECKS", {})
+    monkeypatch.setattr(compliance, "CHECKS_KEPT", 3)
+    checks = rules("features: [{name: ntp, section: [ntp server]}]")
+    for number in range(10):
+        running = f"ntp server 10.0.0.{number}\n"
+        assert evaluate(checks, running, "ntp server 10.0.0.1\n", "ios").compliant is (number == 1)
+        assert len(compliance._CHECKS) <= 3
