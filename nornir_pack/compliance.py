@@ -515,6 +515,7 @@ def _applies(platforms: frozenset[str], platform: str) -> bool:
     return not platforms or platform in platforms
 
 
+@functools.lru_cache(maxsize=CHECKS_KEPT)  # remembered checks give the same results
 def _redacted(result: RuleResult, platform: str) -> RuleResult:
     def hide(lines: tuple[str, ...]) -> tuple[str, ...]:
         return tuple(diff.sanitize(line, platform) for line in lines)
