@@ -8,12 +8,14 @@ that what scrapli reports is unchanged: results, refused commands, config pushes
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterator
 
 import pytest
+from scrapli.exceptions import ScrapliTimeout
 
-from nornir_pack.backends.aio import ScrapliConnection
-from nornir_pack.lab import Lab
+from nornir_pack.backends.aio import ScrapliConnection, TimerReadTransport
+from nornir_pack.lab import Knobs, Lab
 from nornir_pack.lab.device import Device
 from tests.conftest import DeviceFactory
 from tests.lab_clients import PASSWORD, SECRET
@@ -142,3 +144,19 @@ def test_the_login_sends_the_password_unless_the_inventory_says_otherwise(
     tried = [m.partition("] ")[2] for m in messages if m.endswith(" auth") and "Trying " in m]
     # asyncssh: "[conn=N, auth] Trying password auth" (the lab's side logs it too)
     assert set(tried) == {f"Trying {method} auth"}, tried
+
+
+def test_a_device_that_stops_answering_times_out_the_read_and_closes_the_session(
+    make_device: DeviceFactory,
+) -> None:
+    # answers the login's commands (enable, terminal length, terminal width), then nothing
+    device = make_device("cisco_ios", knobs=Knobs(hang_after=3))
+    plugin = log_in(device, timeout_transport=1, timeout_ops=30)
+    connection = plugin.connection
+    assert isinstance(connection.connection.transport, TimerReadTransport)
+    connection.after_login()
+    started = time.monotonic()
+    with pytest.raises(ScrapliTimeout, match="timed out reading from transport"):
+        connection.send_command("show running-config")
+    assert time.monotonic() - started < 5  # the transport's 1 s, not the operation's 30 s
+    assert not connection.connection.isalive()
