@@ -31,6 +31,7 @@ from scrapli.exceptions import ScrapliConnectionError, ScrapliConnectionNotOpene
 from scrapli.transport.plugins.asyncssh.transport import AsyncsshTransport
 
 from .. import greenlets
+from . import sshconfig
 
 if TYPE_CHECKING:
     from nornir.core.configuration import Config
@@ -344,6 +345,10 @@ class ScrapliConnection:
         asyncssh_options.update(transport_options.get("asyncssh") or {})  # the user's win
         parameters["transport_options"] = {**transport_options, "asyncssh": asyncssh_options}
         session = AsyncScrapli(**parameters)
+        if session.ssh_config_file and not {"config", "options"} & asyncssh_options.keys():
+            shared = sshconfig.shared_options(session.ssh_config_file)
+            if shared is not None:  # the transport reads these at open()
+                asyncssh_options.update(options=shared, config=())
         channel = session.channel
         channel.__class__ = OneWriteChannel  # a subclass with no state of its own to set up
         if type(session.transport) is AsyncsshTransport:

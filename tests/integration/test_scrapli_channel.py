@@ -10,10 +10,12 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from scrapli.exceptions import ScrapliTimeout
 
+from nornir_pack.backends import sshconfig
 from nornir_pack.backends.aio import ScrapliConnection, TimerReadTransport
 from nornir_pack.lab import Knobs, Lab
 from nornir_pack.lab.device import Device
@@ -160,3 +162,24 @@ def test_a_device_that_stops_answering_times_out_the_read_and_closes_the_session
         connection.send_command("show running-config")
     assert time.monotonic() - started < 5  # the transport's 1 s, not the operation's 30 s
     assert not connection.connection.isalive()
+
+
+@pytest.mark.parametrize(
+    ("config", "interval"),
+    [
+        ("Host *\n    ServerAliveInterval 7\n", 7),  # parsed once for every session
+        ("Host 127.0.0.1\n    ServerAliveInterval 9\n", 9),  # per host: asyncssh parses it
+    ],
+)
+def test_the_ssh_config_file_applies_whether_it_is_shared_or_per_host(
+    make_device: DeviceFactory, tmp_path: Path, config: str, interval: int
+) -> None:
+    path = tmp_path / "ssh_config"
+    path.write_text(config)
+    plugin = log_in(make_device("cisco_ios"), ssh_config_file=str(path))
+    try:
+        session = plugin.connection.connection.transport.session
+        assert session._keepalive_interval == interval
+        assert (sshconfig.shared_options(str(path)) is not None) is (interval == 7)
+    finally:
+        plugin.close()
