@@ -17,6 +17,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
+from contextvars import ContextVar
 from dataclasses import dataclass
 from types import TracebackType
 from typing import TypeVar
@@ -53,7 +54,28 @@ class LoginGate:
         self._free = size
         self._waiting: deque[Callable[[], None]] = deque()  # how to wake each waiter
 
+    @contextmanager
+    def place(self) -> Iterator[_Place]:
+        """A place for one login, given back when the block ends (or earlier)."""
+        self.acquire()
+        place = _Place(self)
+        try:
+            yield place
+        finally:
+            place.give_back()
+
     def __enter__(self) -> None:
+        self.acquire()
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        self.release()
+
+    def acquire(self) -> None:
         on_loop = greenlets.in_host_greenlet()
         with self._lock:
             if self._free and not self._waiting:
@@ -71,18 +93,31 @@ class LoginGate:
         else:
             event.wait()
 
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        trace: TracebackType | None,
-    ) -> None:
+    def release(self) -> None:
         with self._lock:
             if not self._waiting:
                 self._free += 1
                 return
             wake = self._waiting.popleft()
         wake()  # the place goes to the waiter, never back to the pool
+
+
+class _Place:
+    """One login's place in a LoginGate, given back once."""
+
+    def __init__(self, gate: LoginGate) -> None:
+        self._gate: LoginGate | None = gate
+        self._lock = threading.Lock()
+
+    def give_back(self) -> None:
+        with self._lock:
+            gate, self._gate = self._gate, None
+        if gate is not None:
+            gate.release()
+
+
+# The place of the login in progress in this thread or host greenlet (each has its own context).
+_place: ContextVar[_Place | None] = ContextVar("nornir_pack_login_place", default=None)
 
 
 def _hand_over(loop: asyncio.AbstractEventLoop, future: asyncio.Future[None]) -> None:
@@ -122,6 +157,19 @@ def login_policy(policy: LoginPolicy) -> Iterator[None]:
             _current.policy, _current.gate = previous
 
 
+def authenticated() -> Callable[[], None]:
+    """What a backend calls (from any thread) once the device has accepted the login's
+    credentials: the rest of the session's set-up (channel, terminal, shell) no longer holds
+    a place under ``max_logins``, which counts what AAA servers and sshd's MaxStartups
+    count. A backend that never calls it holds its place until the connection is open."""
+    place = _place.get()
+    return place.give_back if place is not None else _nothing
+
+
+def _nothing() -> None:
+    return None
+
+
 def is_auth_failure(exc: BaseException) -> bool:
     """Whether ``exc`` says the credentials were refused (never worth a retry)."""
     return any(_AUTH_NAMES.search(cls.__name__) for cls in type(exc).__mro__)
@@ -135,8 +183,12 @@ def login(host: str, connect: Callable[[], T]) -> T:
     while True:
         mark_step(host, "logging in" if attempt == 0 else f"logging in (retry {attempt})")
         try:
-            with gate if gate is not None else nullcontext():
-                connection = connect()
+            with gate.place() if gate is not None else nullcontext() as place:
+                token = _place.set(place)
+                try:
+                    connection = connect()
+                finally:
+                    _place.reset(token)
             mark_step(host, doing)
             return connection
         except Exception as exc:

@@ -15,14 +15,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import sys
 import threading
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from io import BytesIO
 from re import Pattern
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
+import asyncssh
 from asyncssh.misc import ConnectionLost
 from scrapli import AsyncScrapli, Scrapli
 from scrapli.channel import AsyncChannel
@@ -30,7 +32,7 @@ from scrapli.decorators import _get_timeout_message, _handle_timeout, timeout_wr
 from scrapli.exceptions import ScrapliConnectionError, ScrapliConnectionNotOpened
 from scrapli.transport.plugins.asyncssh.transport import AsyncsshTransport
 
-from .. import greenlets
+from .. import greenlets, logins
 from . import sshconfig
 
 if TYPE_CHECKING:
@@ -267,6 +269,17 @@ class TimerReadTransport(AsyncsshTransport):
         return buf
 
 
+class _Client(asyncssh.SSHClient):
+    """asyncssh's client, saying when the device has accepted the credentials: the login's
+    place under ``max_logins`` is given back then (``logins.authenticated``)."""
+
+    def __init__(self, on_authenticated: Callable[[], None]) -> None:
+        self._on_authenticated = on_authenticated
+
+    def auth_completed(self) -> None:
+        self._on_authenticated()
+
+
 class SyncScrapli:
     """The synchronous face of an AsyncScrapli session: the calls the backend makes."""
 
@@ -344,6 +357,8 @@ class ScrapliConnection:
         }
         asyncssh_options.update(transport_options.get("asyncssh") or {})  # the user's win
         parameters["transport_options"] = {**transport_options, "asyncssh": asyncssh_options}
+        if "client_factory" not in asyncssh_options:  # the login's place ends at its auth
+            asyncssh_options["client_factory"] = functools.partial(_Client, logins.authenticated())
         session = AsyncScrapli(**parameters)
         if session.ssh_config_file and not {"config", "options"} & asyncssh_options.keys():
             shared = sshconfig.shared_options(session.ssh_config_file)

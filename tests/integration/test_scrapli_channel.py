@@ -8,6 +8,7 @@ that what scrapli reports is unchanged: results, refused commands, config pushes
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,6 +20,7 @@ from nornir_pack.backends import sshconfig
 from nornir_pack.backends.aio import ScrapliConnection, TimerReadTransport
 from nornir_pack.lab import Knobs, Lab
 from nornir_pack.lab.device import Device
+from nornir_pack.logins import LoginPolicy, login, login_policy
 from tests.conftest import DeviceFactory
 from tests.lab_clients import PASSWORD, SECRET
 
@@ -183,3 +185,25 @@ def test_the_ssh_config_file_applies_whether_it_is_shared_or_per_host(
         assert (sshconfig.shared_options(str(path)) is not None) is (interval == 7)
     finally:
         plugin.close()
+
+
+def test_a_scrapli_login_gives_its_place_back_once_the_device_took_the_password(
+    make_device: DeviceFactory,
+) -> None:
+    """max_logins counts what AAA and sshd's MaxStartups count: the channel, terminal and
+    shell that follow the authentication hold no place (the lab's gauge ends there too)."""
+    device = make_device("cisco_ios")
+    other_in = threading.Event()
+    opened: list[ScrapliConnection] = []
+
+    def connect() -> None:
+        opened.append(log_in(device))
+        # still inside the first login's connect: a second login gets the only place
+        other = threading.Thread(target=login, args=("r2", other_in.set))
+        other.start()
+        assert other_in.wait(10), "the place was held past the authentication"
+        other.join(10)
+
+    with login_policy(LoginPolicy(max_logins=1)):
+        login("r1", connect)
+    opened[0].close()

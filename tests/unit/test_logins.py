@@ -1,0 +1,56 @@
+"""The run's login cap (nornir_pack.logins): a login's place ends when its connect returns, or
+earlier when the backend says the device accepted the credentials."""
+
+from __future__ import annotations
+
+import threading
+
+from nornir_pack.logins import LoginPolicy, authenticated, login, login_policy
+
+
+def test_a_login_gives_its_place_back_once_authenticated() -> None:
+    second_in = threading.Event()
+
+    def second() -> None:
+        login("r2", second_in.set)
+
+    def first() -> str:
+        authenticated()()  # the device took the password: the shell's set-up is not a login
+        authenticated()()  # said twice, given back once
+        other = threading.Thread(target=second)
+        other.start()
+        assert second_in.wait(10), "the second login waited for the first's whole connect"
+        other.join(10)
+        return "open"
+
+    with login_policy(LoginPolicy(max_logins=1)):
+        assert login("r1", first) == "open"
+        # every place is back: two more logins in turn do not wait
+        assert login("r3", lambda: "a") == "a"
+        assert login("r4", lambda: "b") == "b"
+
+
+def test_without_the_word_the_place_is_held_until_connect_returns() -> None:
+    entered = threading.Event()
+    release = threading.Event()
+
+    def slow() -> None:
+        entered.set()
+        assert release.wait(10)
+
+    with login_policy(LoginPolicy(max_logins=1)):
+        holder = threading.Thread(target=login, args=("r1", slow))
+        holder.start()
+        assert entered.wait(10)
+        waiter_in = threading.Event()
+        waiter = threading.Thread(target=login, args=("r2", waiter_in.set))
+        waiter.start()
+        assert not waiter_in.wait(0.2)  # the cap holds it back
+        release.set()
+        assert waiter_in.wait(10)
+        holder.join(10)
+        waiter.join(10)
+
+
+def test_outside_a_login_saying_authenticated_does_nothing() -> None:
+    authenticated()()
