@@ -78,9 +78,12 @@ class RunWatcher:
             if outcome in BAD_STATUSES:
                 self._failed.append(host.name)
         if not self.live:
-            # plain text: rich's markup and highlighting cost a millisecond a line
-            line = f"{host.name}: {task.name} {outcome} ({elapsed:.1f} s)"
-            self.console.out(line, highlight=False)
+            # plain text straight to the stream (one line at a time, whatever thread ends a
+            # host): rich's Console.out cost more than the rest of the host's bookkeeping
+            line = f"{host.name}: {task.name} {outcome} ({elapsed:.1f} s)\n"
+            with self._lock:
+                self.console.file.write(line)
+                self.console.file.flush()
 
     def subtask_instance_started(self, task: Task, host: Host) -> None:
         return None

@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import importlib
 import sys
 import threading
 from collections.abc import Callable, Coroutine
@@ -269,6 +270,23 @@ class TimerReadTransport(AsyncsshTransport):
         return buf
 
 
+def _privilege_levels(platform: str | None) -> dict[str, Any] | None:
+    """The platform's privilege levels in a dict of the session's own, the levels shared.
+
+    scrapli deep-copies its core platforms' levels for every session (a fifth of a
+    millisecond each), though nothing changes a level once made; a session that registers an
+    EOS configuration session adds it to its own dict only. None for other platforms.
+    """
+    if not platform or not platform.isidentifier():
+        return None
+    try:
+        module = importlib.import_module(f"scrapli.driver.core.{platform}.base_driver")
+    except ImportError:
+        return None
+    levels = getattr(module, "PRIVS", None)
+    return dict(levels) if isinstance(levels, dict) else None
+
+
 class _Client(asyncssh.SSHClient):
     """asyncssh's client, saying when the device has accepted the credentials: the login's
     place under ``max_logins`` is given back then (``logins.authenticated``)."""
@@ -357,6 +375,9 @@ class ScrapliConnection:
         }
         asyncssh_options.update(transport_options.get("asyncssh") or {})  # the user's win
         parameters["transport_options"] = {**transport_options, "asyncssh": asyncssh_options}
+        levels = _privilege_levels(parameters.get("platform"))
+        if "privilege_levels" not in parameters and levels:
+            parameters["privilege_levels"] = levels
         if "client_factory" not in asyncssh_options:  # the login's place ends at its auth
             asyncssh_options["client_factory"] = functools.partial(_Client, logins.authenticated())
         session = AsyncScrapli(**parameters)

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from scrapli.driver.core.arista_eos.base_driver import PRIVS
 from scrapli.exceptions import ScrapliTimeout
 
 from nornir_pack.backends import sshconfig
@@ -207,3 +208,22 @@ def test_a_scrapli_login_gives_its_place_back_once_the_device_took_the_password(
     with login_policy(LoginPolicy(max_logins=1)):
         login("r1", connect)
     opened[0].close()
+
+
+def test_sessions_share_the_platform_levels_but_a_registered_session_stays_their_own(
+    make_device: DeviceFactory,
+) -> None:
+    defaults = dict(PRIVS)
+    first, second = (log_in(make_device("arista_eos")) for _ in range(2))
+    try:
+        one, two = first.connection.connection, second.connection.connection
+        one.register_configuration_session("nornir-pack-1")
+        assert "nornir-pack-1" in one.privilege_levels
+        assert "nornir-pack-1" not in two.privilege_levels
+        assert defaults == PRIVS  # scrapli's own table untouched
+        first.connection.after_login()
+        second.connection.after_login()
+        assert "hostname" in first.connection.send_command("show running-config").result
+    finally:
+        first.close()
+        second.close()
