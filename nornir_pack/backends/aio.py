@@ -375,9 +375,8 @@ class ScrapliConnection:
         }
         asyncssh_options.update(transport_options.get("asyncssh") or {})  # the user's win
         parameters["transport_options"] = {**transport_options, "asyncssh": asyncssh_options}
-        levels = _privilege_levels(parameters.get("platform"))
-        if "privilege_levels" not in parameters and levels:
-            parameters["privilege_levels"] = levels
+        if "privilege_levels" not in parameters:
+            parameters["privilege_levels"] = _privilege_levels(parameters.get("platform"))
         if "client_factory" not in asyncssh_options:  # the login's place ends at its auth
             asyncssh_options["client_factory"] = functools.partial(_Client, logins.authenticated())
         session = AsyncScrapli(**parameters)

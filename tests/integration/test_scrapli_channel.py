@@ -183,7 +183,10 @@ def test_the_ssh_config_file_applies_whether_it_is_shared_or_per_host(
     try:
         session = plugin.connection.connection.transport.session
         assert session._keepalive_interval == interval
-        assert (sshconfig.shared_options(str(path)) is not None) is (interval == 7)
+        shared = interval == 7
+        assert (sshconfig.shared_options(str(path)) is not None) is shared
+        # the session started from the shared parse (no path for asyncssh to parse again)
+        assert (session._options.kwargs["config"] == ()) is shared
     finally:
         plugin.close()
 
