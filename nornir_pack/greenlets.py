@@ -85,7 +85,8 @@ async def run(func: Callable[..., T], *args: Any) -> T:
 
 
 def on_loop(func: F) -> F:
-    """Mark a task that may run as a greenlet on the loop (see the module docstring)."""
+    """Mark a task, or a Nornir processor class, that may run as a greenlet on the loop (see
+    the module docstring)."""
     setattr(func, ON_LOOP, True)
     return func
 

@@ -322,14 +322,24 @@ class _Run:
 
 def runs_on_loop(task: Task, hosts: Sequence[Host]) -> bool:
     """Whether this run's hosts run as greenlets on the connection loop rather than on
-    worker threads: the task is marked for it (``greenlets.on_loop``) and every host talks
-    to its device through that loop. A run with any other host keeps its threads."""
+    worker threads: the task is marked for it (``greenlets.on_loop``), so is every processor
+    that is not nornir-pack's own (a processor of yours runs in the host's greenlet too, and
+    one that posts to a chat or a database would stall every host), and every host talks to
+    its device through that loop. A run with any other host keeps its threads."""
     if not greenlets.may_run_on_loop(task.task, task.params, task.global_dry_run):
+        return False
+    if not all(_loop_safe(processor) for processor in task.processors):
         return False
     from ..backends import on_connection_loop  # noqa: PLC0415  (the runner sits below them)
 
     plugin = task.params.get("plugin")
     return all(on_connection_loop(host, task.nornir.config, plugin) for host in hosts)
+
+
+def _loop_safe(processor: object) -> bool:
+    return type(processor).__module__.startswith("nornir_pack.") or bool(
+        getattr(processor, greenlets.ON_LOOP, False)
+    )
 
 
 def announce_interrupt(count: int, signum: int, in_flight: list[str], stopping: str) -> None:

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from nornir.core.task import MultiResult, Task
 
+from nornir_pack import greenlets
 from nornir_pack.lab import Knobs, Lab
 from nornir_pack.runners import PackRunner
 from nornir_pack.tasks import backup_config
@@ -21,6 +22,7 @@ from tests.integration.lab_nornir import build_nornir, host_entry
 LANES = pytest.mark.parametrize("plugin", ["scrapli", "netmiko"])
 
 
+@greenlets.on_loop  # only records: safe in a host's greenlet
 class WhereTasksRan:
     """Nornir processor: the thread each host's task ran on."""
 
@@ -35,6 +37,12 @@ class WhereTasksRan:
 
     def task_instance_started(self, task: Task, host: Any) -> None:
         self.threads[host.name] = threading.current_thread().name
+
+
+class WhereTasksRanUnmarked(WhereTasksRan):
+    """The same processor, not marked: as a processor of the user's own that may block."""
+
+    nornir_pack_on_loop = False
 
 
 def backup(  # type: ignore[no-untyped-def]
@@ -64,12 +72,13 @@ def test_hosts_run_as_greenlets_on_the_loop_only_when_every_host_talks_through_i
     devices = [make_device(platform) for platform in ("cisco_ios", "arista_eos") * 2]
     names = sorted(device.name for device in devices)
     runs = {
-        "scrapli": ("scrapli", None),
-        "netmiko": ("netmiko", None),
-        "mixed": ("scrapli", {names[0]: "netmiko"}),  # one host on threads: all on threads
+        "scrapli": ("scrapli", None, WhereTasksRan),
+        "netmiko": ("netmiko", None, WhereTasksRan),
+        "mixed": ("scrapli", {names[0]: "netmiko"}, WhereTasksRan),  # one host on threads
+        "own processor": ("scrapli", None, WhereTasksRanUnmarked),  # it might block the loop
     }
-    for label, (plugin, host_plugins) in runs.items():
-        where = WhereTasksRan()
+    for label, (plugin, host_plugins, processor) in runs.items():
+        where = processor()
         result = backup(
             tmp_path / label,
             devices,
