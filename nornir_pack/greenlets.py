@@ -24,12 +24,13 @@ from typing import Any, TypeVar, cast
 
 import greenlet
 
+from .marks import WHEN_DRY_RUN, has_mark
+
 T = TypeVar("T")
 F = TypeVar("F", bound=Callable[..., Any])
 
 # Attribute of a task function that may run as a greenlet on the loop (see ``on_loop``).
 ON_LOOP = "nornir_pack_on_loop"
-ON_LOOP_WHEN_DRY_RUN = "dry run"  # ON_LOOP's value for a task that may only in a dry run
 
 
 class HostGreenlet(greenlet.greenlet):
@@ -94,15 +95,11 @@ def on_loop(func: F) -> F:
 def on_loop_when_dry_run(func: F) -> F:
     """Mark a change task whose dry run may run on the loop (its commit may upload files,
     wait for timers and call the user's post-checks, so it keeps its thread)."""
-    setattr(func, ON_LOOP, ON_LOOP_WHEN_DRY_RUN)
+    setattr(func, ON_LOOP, WHEN_DRY_RUN)
     return func
 
 
 def may_run_on_loop(func: Callable[..., Any], params: dict[str, Any], global_dry_run: bool) -> bool:
     """Whether ``func`` with ``params`` is marked to run on the loop (see ``on_loop``); the
     dry run is the task's ``dry_run`` argument, else the run's."""
-    mark = getattr(func, ON_LOOP, False)
-    if mark == ON_LOOP_WHEN_DRY_RUN:
-        dry_run = params.get("dry_run")
-        return bool(global_dry_run if dry_run is None else dry_run)
-    return mark is True
+    return has_mark(func, ON_LOOP, params, global_dry_run)

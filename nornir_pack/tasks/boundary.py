@@ -24,6 +24,7 @@ from nornir.core.task import Result, Task
 from .. import logguard
 from ..backends import PLUGINS, describe, redact
 from ..exceptions import DeviceError, LibraryError, NornirPackError, RollbackFailed
+from ..marks import WHEN_DRY_RUN, has_mark
 
 if TYPE_CHECKING:
     from nornir.core.inventory import Host
@@ -33,7 +34,6 @@ F = TypeVar("F", bound=Callable[..., Any])
 log = logging.getLogger("nornir_pack")
 # Attribute a task function carries when running it twice on a device is harmless.
 READ_ONLY = "nornir_pack_read_only"
-DRY_RUN_READ_ONLY = "dry run"  # READ_ONLY's value for a task that changes only when committing
 
 
 def failed(host: Host, error: NornirPackError, *, diff: str = "") -> Result:
@@ -101,18 +101,14 @@ def read_only(func: F) -> F:
 def read_only_when_dry_run(func: F) -> F:
     """Mark a change task whose dry run only reads (deploy_config): read-only when it runs
     as a dry run, a change when it commits."""
-    setattr(func, READ_ONLY, DRY_RUN_READ_ONLY)
+    setattr(func, READ_ONLY, WHEN_DRY_RUN)
     return func
 
 
 def is_read_only(func: Callable[..., Any], params: dict[str, Any], global_dry_run: bool) -> bool:
     """Whether running ``func`` with ``params`` again on a device is harmless (see
     ``read_only``); the dry run is the task's ``dry_run`` argument, else the run's."""
-    mark = getattr(func, READ_ONLY, False)
-    if mark == DRY_RUN_READ_ONLY:
-        dry_run = params.get("dry_run")
-        return bool(global_dry_run if dry_run is None else dry_run)
-    return mark is True
+    return has_mark(func, READ_ONLY, params, global_dry_run)
 
 
 logguard.install()
