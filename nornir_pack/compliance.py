@@ -347,14 +347,6 @@ def _section_nodes(tree: _Tree, prefixes: tuple[str, ...]) -> list[HConfigChild]
     ]
 
 
-def _section(tree: _Tree, nodes: list[HConfigChild]) -> HConfig:
-    """A config of its own holding copies of ``nodes`` (sections of ``tree``)."""
-    part = diff.empty_tree(tree.config)
-    for child in nodes:
-        part.add_deep_copy_of(child)
-    return part
-
-
 def _shape(nodes: Iterable[HConfigChild]) -> tuple[Any, ...]:
     """Lines and nesting of ``nodes`` in their order: equal shapes are equal config."""
     return tuple((node.text, _shape(node.children)) for node in nodes)
@@ -424,7 +416,10 @@ def _check_feature(
     return _remembered(
         (feature, platform, _shape(actual), _shape(wanted)),
         lambda: _compare_sections(
-            feature, _section(running, actual), _section(intended, wanted), platform
+            feature,
+            diff.copy_of(running.config, actual),
+            diff.copy_of(intended.config, wanted),
+            platform,
         ),
     )
 
@@ -464,7 +459,7 @@ def _check_policy(policy: Policy, tree: _Tree, platform: str) -> tuple[RuleResul
         nodes = diff.touched_nodes(tree.config, change)
 
         def add_fix() -> tuple[RuleResult, HConfig]:
-            touched = _section(tree, nodes)
+            touched = diff.copy_of(tree.config, nodes)
             fix = _remediate(touched, diff.merge_config(touched, change, platform), platform)
             return _policy_result(policy, False, (policy.pattern.pattern,), (), fix)
 
@@ -476,7 +471,7 @@ def _check_policy(policy: Policy, tree: _Tree, platform: str) -> tuple[RuleResul
     nodes = [child for child in tree.config.children if child.text in tops]
 
     def remove_matches() -> tuple[RuleResult, HConfig]:
-        touched = _section(tree, nodes)
+        touched = diff.copy_of(tree.config, nodes)
         allowed = _without(touched, matches)
         fix = _remediate(touched, allowed, platform)
         return _policy_result(policy, False, (), tuple(_only_in(touched, allowed)), fix)

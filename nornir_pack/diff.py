@@ -20,6 +20,7 @@ import copy
 import functools
 import logging
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -487,16 +488,21 @@ def merge_diff(running: str, change: str, platform: str, *, redact: bool = True)
 def touched_sections(config: HConfig, change: HConfig) -> HConfig:
     """A copy of the top-level sections of ``config`` whose first word (``no`` aside) is the
     first word of a top-level line of ``change``: all that merging ``change`` can alter."""
-    part = empty_tree(config)
-    for child in touched_nodes(config, change):
-        part.add_deep_copy_of(child)
-    return part
+    return copy_of(config, touched_nodes(config, change))
 
 
 def touched_nodes(config: HConfig, change: HConfig) -> list[HConfigChild]:
     """The top-level sections of ``config`` that ``touched_sections`` copies."""
     words = {_first_word(child) for child in change.children}
     return [child for child in config.children if _first_word(child) in words]
+
+
+def copy_of(config: HConfig, sections: Iterable[HConfigChild]) -> HConfig:
+    """A tree of its own (``config``'s driver) holding copies of ``sections`` of ``config``."""
+    part = empty_tree(config)
+    for child in sections:
+        part.add_deep_copy_of(child)
+    return part
 
 
 def empty_tree(config: HConfig) -> HConfig:
