@@ -19,7 +19,6 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from contextvars import ContextVar
 from dataclasses import dataclass
-from types import TracebackType
 from typing import TypeVar
 
 from . import greenlets
@@ -63,17 +62,6 @@ class LoginGate:
             yield place
         finally:
             place.give_back()
-
-    def __enter__(self) -> None:
-        self.acquire()
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        trace: TracebackType | None,
-    ) -> None:
-        self.release()
 
     def acquire(self) -> None:
         on_loop = greenlets.in_host_greenlet()

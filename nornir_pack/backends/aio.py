@@ -277,6 +277,13 @@ def _privilege_levels(platform: str | None) -> dict[str, Any] | None:
     millisecond each), though nothing changes a level once made; a session that registers an
     EOS configuration session adds it to its own dict only. None for other platforms.
     """
+    levels = _platform_levels(platform)
+    return dict(levels) if levels is not None else None
+
+
+@functools.cache
+def _platform_levels(platform: str | None) -> dict[str, Any] | None:
+    """scrapli's own privilege levels of a core platform (looked up once per platform)."""
     if not platform or not platform.isidentifier():
         return None
     try:
@@ -284,7 +291,7 @@ def _privilege_levels(platform: str | None) -> dict[str, Any] | None:
     except ImportError:
         return None
     levels = getattr(module, "PRIVS", None)
-    return dict(levels) if isinstance(levels, dict) else None
+    return levels if isinstance(levels, dict) else None
 
 
 class _Client(asyncssh.SSHClient):

@@ -115,7 +115,7 @@ def test_the_login_gate_caps_greenlets_and_threads_together(
 
     def log_in(hold: Callable[[], object]) -> None:
         nonlocal inside, peak, finished
-        with gate:
+        with gate.place():
             with lock:
                 inside += 1
                 peak = max(peak, inside)
