@@ -326,7 +326,8 @@ def runs_on_loop(task: Task, hosts: Sequence[Host]) -> bool:
     that is not nornir-pack's own (a processor of yours runs in the host's greenlet too, and
     one that posts to a chat or a database would stall every host), and every host talks to
     its device through that loop. A run with any other host keeps its threads."""
-    if not greenlets.may_run_on_loop(task.task, task.params, task.global_dry_run):
+    marked = greenlets.may_run_on_loop(task.task, task.params, task.global_dry_run)
+    if not marked and not _closes_connections(task):
         return False
     if not all(_loop_safe(processor) for processor in task.processors):
         return False
@@ -334,6 +335,12 @@ def runs_on_loop(task: Task, hosts: Sequence[Host]) -> bool:
 
     plugin = task.params.get("plugin")
     return all(on_connection_loop(host, task.nornir.config, plugin) for host in hosts)
+
+
+def _closes_connections(task: Task) -> bool:
+    """Whether ``task`` is Nornir's own ``close_connections`` task (the end of every run):
+    it only closes sessions, and a session on the loop closes without a thread."""
+    return task.task.__qualname__ == "Nornir.close_connections.<locals>.close_connections_task"
 
 
 def _loop_safe(processor: object) -> bool:

@@ -97,6 +97,22 @@ def test_hosts_run_as_greenlets_on_the_loop_only_when_every_host_talks_through_i
             assert all(name.startswith("nornir-pack-") for name in threads), threads
 
 
+def test_nornirs_close_connections_closes_loop_sessions_on_the_loop(
+    tmp_path: Path, make_device: DeviceFactory
+) -> None:
+    devices = [make_device(platform) for platform in ("cisco_ios", "arista_eos")]
+    nr = build_nornir(
+        tmp_path / "inventory",
+        {device.name: host_entry(device) for device in devices},
+        defaults_data={"nornir_pack": {"plugin": "scrapli"}},
+    ).with_runner(PackRunner())
+    assert not nr.run(task=backup_config, backup_dir=str(tmp_path / "backups")).failed
+    where = WhereTasksRan()
+    nr.with_processors([where]).close_connections()
+    assert set(where.threads.values()) == {"nornir-pack-scrapli"}, where.threads
+    assert all(not host.connections for host in nr.inventory.hosts.values())
+
+
 @LANES
 @pytest.mark.parametrize(("cap", "within"), [(5, True), (None, False)])
 def test_max_logins_caps_the_logins_the_lab_sees_at_once(  # noqa: PLR0917  (fixtures)
