@@ -8,6 +8,11 @@ a thousand hosts that is a thousand parses of the same file. A file whose only b
 canonicalisation, says the same for every host; it is parsed once, and each session starts
 from that parse (asyncssh's own ``options=``). Any other file is parsed per host, as before.
 An edit to the file or to a file it includes is picked up by the next session.
+
+A ``SendEnv`` line (Debian's default file has ``SendEnv LANG LC_*``) is looked up in this
+process's environment at that one parse, not on every session's channel: asyncssh matches
+each pattern against every environment variable per channel, and the environment the run
+started with is the one it sends.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import asyncssh
+from asyncssh.misc import encode_env, lookup_env
 
 # Lines of an SSH config file that may make it say something different for each host.
 _PER_HOST_KEYWORDS = re.compile(r"match|canonical\w*", re.IGNORECASE)
@@ -71,10 +77,22 @@ def _parse(path: str) -> _Parsed:
     options = None
     if same_for_all:
         try:
-            options = asyncssh.SSHClientConnectionOptions(config=[path])
+            options = _with_env_resolved(asyncssh.SSHClientConnectionOptions(config=[path]), path)
         except Exception:  # asyncssh says what is wrong when it parses per host
             options = None
     return _Parsed(tuple(stamps), tuple(patterns), options)
+
+
+def _with_env_resolved(
+    options: asyncssh.SSHClientConnectionOptions, path: str
+) -> asyncssh.SSHClientConnectionOptions:
+    """``options`` with its ``SendEnv`` patterns looked up once: the variables they match,
+    with ``SetEnv``'s values over them, as asyncssh would send them on each channel."""
+    if not options.send_env:
+        return options
+    env = dict(lookup_env(options.send_env))
+    env.update(encode_env(options.env or {}))
+    return asyncssh.SSHClientConnectionOptions(config=[path], send_env=None, env=env)
 
 
 def _same_for_every_host(

@@ -83,3 +83,27 @@ def test_an_edit_or_a_new_included_file_is_seen_by_the_next_session(folder: Path
 
 def test_an_unreadable_file_is_left_to_asyncssh(folder: Path) -> None:
     assert sshconfig.shared_options(str(folder / "missing")) is None
+
+
+def test_send_env_is_looked_up_once_as_asyncssh_would_per_channel(
+    folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in [name for name in os.environ if name.startswith(("LANG", "LC_"))]:
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("LANG", "C.test")
+    monkeypatch.setenv("LC_TIME", "from-environment")
+    monkeypatch.setenv("NOT_SENT", "x")
+    text = SAME_FOR_ALL + "    SetEnv LC_TIME=from-config\n"
+    shared = sshconfig.shared_options(write(folder / "ssh_config", text, folder))
+    assert shared is not None
+    # what asyncssh puts on each channel: SendEnv's matches, then SetEnv over them
+    assert not shared.send_env
+    assert dict(asyncssh.misc.encode_env(shared.env or {})) == {
+        b"LANG": b"C.test",
+        b"LC_TIME": b"from-config",
+    }
+
+
+def test_a_file_without_send_env_keeps_its_options(folder: Path) -> None:
+    shared = sshconfig.shared_options(write(folder / "ssh_config", "Host *\n  Port 2222\n", folder))
+    assert shared is not None and shared.send_env is None and shared.env is None
