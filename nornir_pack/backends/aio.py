@@ -296,10 +296,21 @@ def _platform_levels(platform: str | None) -> dict[str, Any] | None:
 
 class _Client(asyncssh.SSHClient):
     """asyncssh's client, saying when the device has accepted the credentials: the login's
-    place under ``max_logins`` is given back then (``logins.authenticated``)."""
+    place under ``max_logins`` is given back then (``logins.authenticated``).
 
-    def __init__(self, on_authenticated: Callable[[], None]) -> None:
+    With a password to send, it skips the ``none`` request asyncssh (like OpenSSH) makes
+    first to learn the device's methods: a round trip per login that netmiko's paramiko does
+    not make either. The first method tried is then the first of ``preferred_auth``; a device
+    that refuses it still names the methods it takes, and asyncssh goes on from those."""
+
+    def __init__(self, on_authenticated: Callable[[], None], *, has_password: bool = False) -> None:
         self._on_authenticated = on_authenticated
+        self._has_password = has_password
+
+    def connection_made(self, conn: asyncssh.SSHClientConnection) -> None:
+        preferred = getattr(conn, "_preferred_auth", None)
+        if self._has_password and preferred and getattr(conn, "_auth_methods", None) == [b"none"]:
+            conn._auth_methods = list(preferred)
 
     def auth_completed(self) -> None:
         self._on_authenticated()
@@ -385,7 +396,9 @@ class ScrapliConnection:
         if "privilege_levels" not in parameters:
             parameters["privilege_levels"] = _privilege_levels(parameters.get("platform"))
         if "client_factory" not in asyncssh_options:  # the login's place ends at its auth
-            asyncssh_options["client_factory"] = functools.partial(_Client, logins.authenticated())
+            asyncssh_options["client_factory"] = functools.partial(
+                _Client, logins.authenticated(), has_password=bool(password)
+            )
         session = AsyncScrapli(**parameters)
         if session.ssh_config_file and not {"config", "options"} & asyncssh_options.keys():
             shared = sshconfig.shared_options(session.ssh_config_file)

@@ -13,6 +13,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import asyncssh
 import pytest
 from scrapli.driver.core.arista_eos.base_driver import PRIVS
 from scrapli.exceptions import ScrapliTimeout
@@ -143,12 +144,18 @@ def test_the_login_sends_the_password_unless_the_inventory_says_otherwise(
     method: str,
 ) -> None:
     caplog.set_level(logging.DEBUG, logger="asyncssh")
-    plugin = log_in(make_device("cisco_ios"), **extras)
-    plugin.close()
+    asyncssh.set_debug_level(2)
+    try:
+        plugin = log_in(make_device("cisco_ios"), **extras)
+        plugin.close()
+    finally:
+        asyncssh.set_debug_level(1)
     messages = [record.getMessage() for record in caplog.records]
     tried = [m.partition("] ")[2] for m in messages if m.endswith(" auth") and "Trying " in m]
     # asyncssh: "[conn=N, auth] Trying password auth" (the lab's side logs it too)
     assert set(tried) == {f"Trying {method} auth"}, tried
+    # no "none" request first: the device never had to answer with the methods it takes
+    assert not [m for m in messages if "Remaining auth methods" in m]
 
 
 def test_a_device_that_stops_answering_times_out_the_read_and_closes_the_session(
