@@ -27,21 +27,26 @@ _LINE_START = r"""(?:^[ \t]*(?:[-+] ?)?[ \t]*|(?<=['"])|(?<=command: ))"""
 _LAST = r"""(?=\s*$|['"]|, matched error)"""  # the secret ends the (quoted) line
 
 
-def _secret(before: str, *, guard: str = "", bare: bool = False) -> tuple[str, str]:
+def _secret(
+    before: str, *, guard: str = "", bare: bool = False, needles: tuple[str, ...] = ()
+) -> tuple[str, str]:
     """A sanitize filter: keep ``before`` (negated or in a diff too), redact the next word.
 
     ``bare``: ``before`` is a word prose uses too; match it only where a config line starts
-    and only when the secret ends the line.
+    and only when the secret ends the line. ``needles``: text of which a line the filter
+    matches has one, where ``before`` does not start with plain text.
     """
     anchor, after = (_LINE_START, _LAST) if bare else (_ANYWHERE, "")
     regex = rf"({anchor}(?:no )?{before}) {guard}{_VALUE}{after}"
-    _NEEDLES[regex] = _literal_start(before)
+    _NEEDLES[regex] = needles or (_literal_start(before),)
     return regex, rf"\1 {REDACTED}"
 
 
-# Text each filter can only match a line that contains (its words up to the first pattern):
-# a line without it skips that filter's search. A filter not listed is always searched.
-_NEEDLES: dict[str, str] = {}
+# Text of which each filter can only match a line that contains one: a line without any
+# skips that filter's search, which costs far more than a substring test (the filters start
+# with look-behinds, so the regex engine tries every position). A filter not listed (one of
+# your own) is always searched.
+_NEEDLES: dict[str, tuple[str, ...]] = {}
 
 
 def _literal_start(before: str) -> str:
@@ -72,7 +77,10 @@ SECRETS: tuple[tuple[str, str], ...] = (
         guard=r"(?!(?:des|3des|aes)\b)",
     ),
     # tacacs-server key 7 X, tacacs-server host H [port N] key X, radius-server host H ... key X
-    _secret(rf"(?:tacacs|radius)-server (?:\S+ ){{0,8}}?key{_TYPE}"),
+    _secret(
+        rf"(?:tacacs|radius)-server (?:\S+ ){{0,8}}?key{_TYPE}",
+        needles=("tacacs-server", "radius-server"),
+    ),
     # key 7 X anywhere (server-private 10.1.1.1 key 7 X); nested under `tacacs server NAME`,
     # `radius server NAME` also a plain key X (but not a key chain's key 1)
     _secret(r"key [0-9]"),
@@ -80,7 +88,7 @@ SECRETS: tuple[tuple[str, str], ...] = (
     # key-string 7 X (key chains, HSRP/VRRP md5)
     _secret(rf"key-string{_TYPE}"),
     # password 7 X and secret 5 X nested under line vty and the like
-    _secret(rf"(?:password|secret){_TYPE}", bare=True),
+    _secret(rf"(?:password|secret){_TYPE}", bare=True, needles=("password", "secret")),
     # neighbor 10.1.1.1 password 7 X, neighbor PEER-GROUP password X
     _secret(rf"neighbor \S+ password{_TYPE}"),
     # ip ospf authentication-key 7 X, ip ospf message-digest-key 1 md5 7 X (also virtual-link)
@@ -88,8 +96,8 @@ SECRETS: tuple[tuple[str, str], ...] = (
     _secret(rf"message-digest-key \d+ md5{_TYPE}"),
     # IS-IS: IOS isis password X, area-password X, domain-password X; EOS (isis) authentication
     # key 7 X
-    _secret(r"(?:isis password|area-password|domain-password)"),
-    _secret(rf"(?:isis )?authentication key{_TYPE}"),
+    _secret(r"(?:isis password|area-password|domain-password)", needles=("password",)),
+    _secret(rf"(?:isis )?authentication key{_TYPE}", needles=("authentication key",)),
     # vrrp 1 authentication text X, EOS vrrp 1 peer authentication text X
     _secret("authentication text"),
     # standby 1 authentication X (HSRP plain text; md5 key-string is above)
@@ -119,21 +127,26 @@ def hide_secrets(text: str, secrets: tuple[tuple[str, str], ...] = SECRETS) -> s
     >>> hide_secrets("password prompt seen more than once, assuming auth failed")
     'password prompt seen more than once, assuming auth failed'
     """
-    trigger, any_filter, filters = _compiled(secrets)
-    if not trigger.search(text):
-        return text
-    lines = text.split("\n")
-    for number, line in enumerate(lines):
-        # most config lines name no secret: skip them quickly, and a line that names the
-        # words (aaa authentication ..., snmp-server location ...) but that no filter
-        # matches as it stands, which the filters in turn would leave unchanged
-        if trigger.search(line) and any_filter.search(line):
-            hidden = line
-            for needle, pattern, replace in filters:
+    trigger, filters = _compiled(secrets)
+    kept: list[str] = []  # text up to ``done``, secrets hidden
+    done = 0
+    # most config lines name no secret: only the lines that name a trigger word are read
+    found = trigger.search(text)
+    while found is not None:
+        start = text.rfind("\n", 0, found.start()) + 1
+        end = text.find("\n", found.end())
+        end = len(text) if end < 0 else end
+        line = hidden = text[start:end]
+        for needles, pattern, replace in filters:
+            for needle in needles:
                 if needle in hidden:
                     hidden = pattern.sub(replace, hidden)
-            lines[number] = hidden
-    return "\n".join(lines)
+                    break
+        if hidden != line:
+            kept += (text[done:start], hidden)
+            done = end
+        found = trigger.search(text, end)
+    return "".join((*kept, text[done:])) if kept else text
 
 
 # Every secret filter names one of these words; a line without them holds no secret.
@@ -143,16 +156,10 @@ _TRIGGER = r"secret|password|key|snmp-server|authentication|wpa-psk"
 @functools.cache
 def _compiled(
     secrets: tuple[tuple[str, str], ...],
-) -> tuple[re.Pattern[str], re.Pattern[str], tuple[tuple[str, re.Pattern[str], str], ...]]:
-    """The trigger words, one pattern matching where any filter matches, and the filters
-    with their needles (``_NEEDLES``)."""
+) -> tuple[re.Pattern[str], tuple[tuple[tuple[str, ...], re.Pattern[str], str], ...]]:
+    """The trigger words, and the filters with their needles (``_NEEDLES``)."""
     filters = tuple(
-        (_NEEDLES.get(regex, ""), re.compile(regex, re.MULTILINE), repl) for regex, repl in secrets
+        (_NEEDLES.get(regex, ("",)), re.compile(regex, re.MULTILINE), repl)
+        for regex, repl in secrets
     )
-    # a filter's back-reference would point at another filter's group in the alternation:
-    # then every line that names the words goes through the filters
-    if any(re.search(r"\\[1-9]|\(\?P=", regex) for regex, _ in secrets):
-        any_filter = "|"
-    else:
-        any_filter = "|".join(f"(?:{regex})" for regex, _ in secrets)
-    return re.compile(_TRIGGER), re.compile(any_filter, re.MULTILINE), filters
+    return re.compile(_TRIGGER), filters
