@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import functools
 import os
+import threading
 from pathlib import Path
 
 import asyncssh
 import pytest
 
 from nornir_pack.backends import sshconfig
+from nornir_pack.backends.aio import _OptionsInline
 
 SAME_FOR_ALL = """\
 # the system default's shape
@@ -107,3 +110,25 @@ def test_send_env_is_looked_up_once_as_asyncssh_would_per_channel(
 def test_a_file_without_send_env_keeps_its_options(folder: Path) -> None:
     shared = sshconfig.shared_options(write(folder / "ssh_config", "Host *\n  Port 2222\n", folder))
     assert shared is not None and shared.send_env is None and shared.env is None
+
+
+def test_the_connection_loop_builds_ssh_options_inline_and_the_rest_on_a_thread() -> None:
+    """asyncssh hands each connection's options to the loop's executor: built in the
+    caller's thread, not a thread's; any other call (getaddrinfo) still gets a thread."""
+    executor = _OptionsInline(max_workers=1)
+    built_in: list[threading.Thread] = []
+
+    class Options(asyncssh.SSHClientConnectionOptions):
+        def prepare(self, **kwargs: object) -> None:  # type: ignore[override]
+            built_in.append(threading.current_thread())
+            if kwargs.get("username") == "bad":
+                raise ValueError("bad options")
+
+    built = executor.submit(functools.partial(Options, None, username="admin"))
+    assert isinstance(built.result(timeout=0), Options)
+    assert built_in == [threading.current_thread()]
+    with pytest.raises(ValueError, match="bad options"):
+        executor.submit(functools.partial(Options, None, username="bad")).result(timeout=0)
+    elsewhere = executor.submit(threading.current_thread).result(timeout=10)
+    assert elsewhere is not threading.current_thread()
+    executor.shutdown()
