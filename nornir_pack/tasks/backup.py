@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import os
 import subprocess
 from collections.abc import Iterable
 from pathlib import Path
@@ -60,7 +61,7 @@ def backup_config(
         )
     )
     try:
-        blocking(write_atomic, path, content)  # its fsync off the connection loop
+        write_atomic(path, content, fsync=lambda fd: blocking(os.fsync, fd))
     except OSError as exc:
         raise NornirPackError(f"{path}: cannot write backup: {exc.strerror or exc}") from None
     return Result(host=host, changed=True, diff=diff, result=str(path))
