@@ -159,7 +159,13 @@ def _nothing() -> None:
 
 
 def is_auth_failure(exc: BaseException) -> bool:
-    """Whether ``exc`` says the credentials were refused (never worth a retry)."""
+    """Whether ``exc`` says the credentials were refused (never worth a retry).
+
+    scrapli raises its ScrapliAuthenticationFailed for a connect that timed out too ("timed
+    out opening connection to device"), from the TimeoutError: a failure caused by the
+    network is worth its retry whatever its name."""
+    if isinstance(exc.__cause__, OSError):  # TimeoutError and socket errors among them
+        return False
     return any(_AUTH_NAMES.search(cls.__name__) for cls in type(exc).__mro__)
 
 

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import threading
 
-from nornir_pack.logins import LoginPolicy, authenticated, login, login_policy
+import asyncssh
+from scrapli.exceptions import ScrapliAuthenticationFailed
+
+from nornir_pack.logins import LoginPolicy, authenticated, is_auth_failure, login, login_policy
 
 
 def test_a_login_gives_its_place_back_once_authenticated() -> None:
@@ -54,3 +57,39 @@ def test_without_the_word_the_place_is_held_until_connect_returns() -> None:
 
 def test_outside_a_login_saying_authenticated_does_nothing() -> None:
     authenticated()()
+
+
+def _raised(error: Exception, cause: BaseException | None) -> Exception:
+    try:
+        raise error from cause
+    except Exception as exc:
+        return exc
+
+
+def test_refused_credentials_are_never_retried_but_a_timed_out_connect_is() -> None:
+    """scrapli names a connect that timed out an authentication failure too: its cause, a
+    TimeoutError, says it was the network."""
+    refused = _raised(ScrapliAuthenticationFailed("all authentication methods failed"), None)
+    denied = _raised(
+        ScrapliAuthenticationFailed("all authentication methods failed"),
+        asyncssh.PermissionDenied("Permission denied"),
+    )
+    timed_out = _raised(
+        ScrapliAuthenticationFailed("timed out opening connection to device"), TimeoutError()
+    )
+    assert is_auth_failure(refused)
+    assert is_auth_failure(denied)
+    assert not is_auth_failure(timed_out)
+    assert not is_auth_failure(_raised(ConnectionRefusedError(111, "refused"), None))
+
+    attempts: list[int] = []
+
+    def connect() -> str:
+        attempts.append(1)
+        if len(attempts) < 3:
+            raise timed_out
+        return "session"
+
+    with login_policy(LoginPolicy(max_logins=None, connect_retries=2, backoff=0.0)):
+        assert login("r1", connect) == "session"
+    assert len(attempts) == 3
