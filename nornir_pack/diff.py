@@ -325,8 +325,19 @@ def clean_config(text: str, platform: str) -> str:
     config does.
     """
     text = "\n".join(line.rstrip() for line in text.replace("\r\n", "\n").split("\n"))
-    text = _volatile_lines(dialect(platform)).sub("", text).lstrip("\n").rstrip()
+    text = _volatile_lines(dialect(platform)).sub("", text)
+    # NAPALM's IOS get_config blanks its volatile lines but keeps their newlines: blank lines
+    # among the comments that open a config say nothing, whichever plugin read it
+    head = _OPENING_COMMENTS.match(text)
+    if head is not None and "\n\n" in head.group(0):
+        kept = "".join(line for line in head.group(0).splitlines(keepends=True) if line.strip())
+        text = kept + text[head.end() :]
+    text = text.lstrip("\n").rstrip()
     return f"{text}\n" if text else ""
+
+
+# the blank and ``!`` lines before a config's first command
+_OPENING_COMMENTS = re.compile(r"(?:(?:![^\n]*)?\n)+")
 
 
 @functools.cache

@@ -175,6 +175,32 @@ def test_backup_diff_shows_a_config_change(make_target: TargetFactory, tmp_path:
     assert f"a/{target.device.name}.cfg" in result.diff
 
 
+@pytest.mark.skipif(not NAPALM_READY, reason="the lab does not serve NAPALM yet")
+def test_every_plugin_writes_the_same_backup_of_a_changed_device(
+    lab: Lab, make_device: DeviceFactory, platform: str, tmp_path: Path
+) -> None:
+    """Plugins are interchangeable: a backup must not change because another plugin read the
+    device. NAPALM's IOS get_config blanks the ``! Last configuration change`` line a change
+    adds, where the CLI read drops it."""
+    device = make_device(platform)
+    files: dict[str, str] = {}
+    for number, plugin in enumerate(PLUGINS):
+        entry = host_entry(device, plugin)
+        nr = build_nornir(tmp_path / f"inventory-{plugin}", {device.name: entry})
+        try:
+            if number == 0:
+                nr.run(task=deploy_config, config="ntp server 10.0.0.77\n")
+            backups = tmp_path / f"backups-{plugin}"
+            result = nr.run(task=backup_config, backup_dir=str(backups))[device.name][0]
+        finally:
+            nr.close_connections(on_good=True, on_failed=True)
+        assert not result.failed, result.result
+        files[plugin] = (backups / f"{device.name}.cfg").read_text()
+    assert "ntp server 10.0.0.77" in files["netmiko"]
+    assert files["napalm"] == files["netmiko"]
+    assert files["scrapli"] == files["netmiko"]
+
+
 # ------------------------------------------------------------------ deploy
 def test_deploy_dry_run_shows_diff_and_touches_nothing(make_target: TargetFactory) -> None:
     target = make_target(dry_run=True)  # Nornir's global dry run, as InitNornir(dry_run=True)
