@@ -78,8 +78,9 @@ class _OptionsInline(ThreadPoolExecutor):
     SSH config or key file blocks. Here the shared SSH config is parsed once
     (``nornir_pack.backends.sshconfig``) and what is left is Python work of a fraction of a
     millisecond (at most a read of a small local key file), which a hand-off to a thread and
-    back made cost more: a thousand-host backup took 0.9x the time without it. Anything else
-    (asyncio's ``getaddrinfo`` of a host name, which may wait on DNS) still runs on a thread.
+    back made cost more: built here, a thousand-host backup takes 0.9x the time. Anything else
+    (asyncio's ``getaddrinfo`` of a host name, which may wait on DNS) still runs on a thread;
+    two of them, as more would only fight the loop for the GIL.
     """
 
     def submit(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> Future[T]:
