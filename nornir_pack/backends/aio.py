@@ -370,6 +370,21 @@ class SyncScrapli:
             LOOP.run(_log_out(self.connection))
 
 
+def _close_quietly(transport: Any) -> None:
+    """Close the transport of a login that failed, as a device would drop it. scrapli's
+    paramiko transport closes its SSH session and socket only once a channel is open, so
+    those are closed here too (a login that failed before opening them has nothing to close)."""
+    parts = [getattr(transport, name, None) for name in ("session", "socket")]
+    for closable in (transport, *parts):
+        if closable is not None:
+            with contextlib.suppress(Exception):
+                closable.close()
+
+
+async def _on_loop(function: Callable[..., T], *args: Any) -> T:
+    return function(*args)
+
+
 async def _log_out(connection: AsyncScrapli) -> None:
     """Close the SSH session. scrapli's own on_close asks for the prompt to regain
     privilege and types ``exit``: packets and a round trip per host for a line the device
@@ -406,7 +421,11 @@ class ScrapliConnection:
         }
         if parameters["transport"] not in ASYNC_TRANSPORTS:
             connection = Scrapli(**parameters)
-            connection.open()
+            try:
+                connection.open()
+            except BaseException:
+                _close_quietly(connection.transport)  # scrapli leaves it open: an ssh process
+                raise
             self.connection = connection
             return
         transport_options = dict(parameters.get("transport_options") or {})
@@ -434,7 +453,11 @@ class ScrapliConnection:
         assert isinstance(channel, OneWriteChannel)
         channel.awaiting_login_prompt = True
         on_open, session.on_open = session.on_open, None  # run by after_login()
-        LOOP.run(session.open())
+        try:
+            LOOP.run(session.open())
+        except BaseException:
+            LOOP.run(_on_loop(_close_quietly, session.transport))  # telnet's refused login
+            raise
         self.connection = SyncScrapli(session, on_open)
 
     def close(self) -> None:

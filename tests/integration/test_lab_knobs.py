@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import pytest
 from netmiko.exceptions import ConfigInvalidException, NetmikoAuthenticationException, ReadTimeout
@@ -35,8 +36,17 @@ def test_reject_auth_raises_each_clients_auth_error(make_device: DeviceFactory) 
     with pytest.raises(NetmikoAuthenticationException):
         netmiko_connect(device)
     for transport in ("system", "paramiko"):
+        conn = Scrapli(**scrapli_options(device, transport=transport))
         with pytest.raises(ScrapliAuthenticationFailed):
-            Scrapli(**scrapli_options(device, transport=transport)).open()
+            conn.open()
+        _close_failed_login(conn.transport)  # else the lab counts a login in progress
+
+
+def _close_failed_login(transport: Any) -> None:
+    """What scrapli leaves open when a login fails: the ssh process, paramiko's session."""
+    for part in (getattr(transport, "session", None), getattr(transport, "socket", None)):
+        if part is not None:
+            part.close()
 
 
 @pytest.mark.parametrize("platform", ["cisco_ios", "arista_eos"])

@@ -10,12 +10,14 @@ from typing import Any
 
 import pytest
 from nornir.core.task import MultiResult, Task
+from scrapli.exceptions import ScrapliAuthenticationFailed
 
 from nornir_pack import greenlets
+from nornir_pack.backends.aio import ScrapliConnection
 from nornir_pack.lab import Knobs, Lab
 from nornir_pack.runners import PackRunner
 from nornir_pack.tasks import backup_config
-from tests.conftest import DeviceFactory
+from tests.conftest import PASSWORD, DeviceFactory
 from tests.integration.lab_nornir import build_nornir, host_entry
 
 # scrapli's hosts run as greenlets on its event loop; netmiko's on worker threads
@@ -144,6 +146,23 @@ def test_a_refused_connection_is_retried_until_it_gets_in(
     result = backup(tmp_path, [again], PackRunner(connect_retries=1, retry_backoff=0.05), plugin)
     assert result.failed
     assert again.connections == 2
+
+
+@pytest.mark.parametrize("transport", ["asyncssh", "system", "paramiko"])
+def test_a_refused_login_leaves_nothing_open_on_the_device(
+    lab: Lab, make_device: DeviceFactory, transport: str
+) -> None:
+    # scrapli leaves the ssh process (system) or the SSH session (paramiko) of a refused login
+    # open, and the device counts it as a login in progress until its own timeout
+    device = make_device("cisco_ios", knobs=Knobs(reject_auth=True))
+    before = lab.call(lambda: lab.logins.in_progress)
+    extras = {"transport": transport, "auth_strict_key": False}
+    with pytest.raises(ScrapliAuthenticationFailed):
+        ScrapliConnection().open("127.0.0.1", "admin", PASSWORD, device.port, "cisco_iosxe", extras)
+    deadline = time.monotonic() + 10  # the device sees the close a moment later
+    while lab.call(lambda: lab.logins.in_progress) != before and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert lab.call(lambda: lab.logins.in_progress) == before
 
 
 @LANES
