@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import functools
 import importlib
 import sys
@@ -41,6 +42,7 @@ if TYPE_CHECKING:
     from nornir.core.configuration import Config
 
 T = TypeVar("T")
+Operation = TypeVar("Operation", bound=Callable[..., Coroutine[Any, Any, Any]])
 
 # SSH ciphers in the order the asyncssh sessions offer them: asyncssh's own defaults with
 # AES-GCM first. asyncssh builds a new ChaCha20 cipher for every packet (about 13 us against
@@ -130,6 +132,42 @@ class _LoopThread:
 
 LOOP = _LoopThread()
 
+# When the channel operation under way runs out (the loop's clock), for the reads inside it.
+_OPERATION_DEADLINE: contextvars.ContextVar[float | None] = contextvars.ContextVar(
+    "nornir_pack_operation_deadline", default=None
+)
+
+
+def operation_timeout(operation: Operation) -> Operation:
+    """scrapli's ``timeout_wrapper`` for a channel operation, bounded by a timer, not a task.
+
+    scrapli bounds each operation by ``timeout_ops`` with ``asyncio.wait_for``, which on
+    Python 3.11 runs it in a task of its own: three more loop callbacks and a timer per
+    command. ``asyncio.timeout_at`` gives the same bound in the caller's task, and a timeout
+    ends the same way (the transport closed, ScrapliTimeout with scrapli's message). The
+    deadline is kept for the reads inside (``TimerReadTransport.read``).
+    """
+    if sys.version_info < (3, 11):  # no asyncio.timeout_at: scrapli's own wrapper
+        return cast(Operation, timeout_wrapper(operation))
+
+    @functools.wraps(operation)
+    async def bounded(channel: AsyncChannel, *args: Any, **kwargs: Any) -> Any:
+        timeout = channel._base_channel_args.timeout_ops
+        if not timeout:
+            return await operation(channel, *args, **kwargs)
+        deadline = asyncio.get_running_loop().time() + timeout
+        token = _OPERATION_DEADLINE.set(deadline)
+        try:
+            async with asyncio.timeout_at(deadline):
+                return await operation(channel, *args, **kwargs)
+        except TimeoutError:
+            message = _get_timeout_message(func_name=operation.__name__)
+            _handle_timeout(transport=channel.transport, logger=channel.logger, message=message)
+        finally:
+            _OPERATION_DEADLINE.reset(token)
+
+    return cast(Operation, bounded)
+
 
 def echo_end(buf: bytes, channel_input: str) -> int | None:
     """Where the device's echo of ``channel_input`` ends in ``buf``; None until it is there.
@@ -204,7 +242,7 @@ class OneWriteChannel(AsyncChannel):
             if any(prompt.search(tail) for prompt in prompts):
                 return buf, start
 
-    @timeout_wrapper
+    @operation_timeout
     async def send_input(
         self,
         channel_input: str,
@@ -225,7 +263,7 @@ class OneWriteChannel(AsyncChannel):
         self._remember_prompt(reply)
         return reply, self._process_output(buf=reply, strip_prompt=strip_prompt)
 
-    @timeout_wrapper
+    @operation_timeout
     async def send_inputs_interact(
         self,
         interact_events: list[tuple[str, str, bool | None]],
@@ -246,18 +284,26 @@ class OneWriteChannel(AsyncChannel):
         self._remember_prompt(buf)
         return buf, self._process_output(buf=buf, strip_prompt=False)
 
-    @timeout_wrapper
+    @operation_timeout
     async def get_prompt(self) -> str:
         if self.shown_prompt is not None:
             return self.shown_prompt
         if self.awaiting_login_prompt:
             self.awaiting_login_prompt = False
             with contextlib.suppress(asyncio.TimeoutError):
-                buf = await asyncio.wait_for(self._read_until_prompt(), LOGIN_PROMPT_WAIT)
+                buf = await _within(LOGIN_PROMPT_WAIT, self._read_until_prompt())
                 prompt = self._remember_prompt(buf)
                 if prompt is not None:
                     return prompt
         return str(await super().get_prompt())
+
+
+async def _within(seconds: float, awaitable: Coroutine[Any, Any, T]) -> T:
+    """``asyncio.wait_for`` without the task it makes on Python 3.11."""
+    if sys.version_info < (3, 11):
+        return await asyncio.wait_for(awaitable, seconds)
+    async with asyncio.timeout(seconds):
+        return await awaitable
 
 
 class TimerReadTransport(AsyncsshTransport):
@@ -267,7 +313,9 @@ class TimerReadTransport(AsyncsshTransport):
     Python 3.11 wraps each read in a task of its own: about 19 reads per host per backup,
     a large part of scrapli's own time on the loop at a thousand hosts. ``asyncio.timeout``
     gives the same bound with a timer; a read that runs out closes the transport and raises
-    scrapli's ScrapliTimeout, as scrapli's does.
+    scrapli's ScrapliTimeout, as scrapli's does. A read inside a channel operation whose
+    deadline comes first (``timeout_ops`` no longer than ``timeout_transport``, as by
+    default) needs no timer at all: the operation's would always fire first.
     """
 
     async def read(self) -> bytes:
@@ -278,9 +326,15 @@ class TimerReadTransport(AsyncsshTransport):
         if self.stdout.at_eof():
             raise ScrapliConnectionError("transport at EOF; no more data to be read")
         timeout = self._base_transport_args.timeout_transport or None
+        deadline = _OPERATION_DEADLINE.get()
+        if timeout and deadline and deadline <= asyncio.get_running_loop().time() + timeout:
+            timeout = None  # the operation's own timer bounds this read
         try:
-            async with asyncio.timeout(timeout):
+            if timeout is None:
                 buf: bytes = await self.stdout.read(65535)
+            else:
+                async with asyncio.timeout(timeout):
+                    buf = await self.stdout.read(65535)
         except TimeoutError:
             _handle_timeout(self, self.logger, _get_timeout_message("read"))
         except ConnectionLost as exc:

@@ -158,19 +158,26 @@ def test_the_login_sends_the_password_unless_the_inventory_says_otherwise(
     assert not [m for m in messages if "Remaining auth methods" in m]
 
 
-def test_a_device_that_stops_answering_times_out_the_read_and_closes_the_session(
-    make_device: DeviceFactory,
+@pytest.mark.parametrize(
+    ("transport_timeout", "ops_timeout", "message"),
+    [
+        (1, 30, "timed out reading from transport"),  # each read's own bound
+        (30, 1, "timed out sending input to device"),  # the command's, over reads with none
+    ],
+)
+def test_a_device_that_stops_answering_times_out_and_closes_the_session(
+    make_device: DeviceFactory, transport_timeout: float, ops_timeout: float, message: str
 ) -> None:
     # answers the login's commands (enable, terminal length, terminal width), then nothing
     device = make_device("cisco_ios", knobs=Knobs(hang_after=3))
-    plugin = log_in(device, timeout_transport=1, timeout_ops=30)
+    plugin = log_in(device, timeout_transport=transport_timeout, timeout_ops=ops_timeout)
     connection = plugin.connection
     assert isinstance(connection.connection.transport, TimerReadTransport)
     connection.after_login()
     started = time.monotonic()
-    with pytest.raises(ScrapliTimeout, match="timed out reading from transport"):
+    with pytest.raises(ScrapliTimeout, match=message):
         connection.send_command("show running-config")
-    assert time.monotonic() - started < 5  # the transport's 1 s, not the operation's 30 s
+    assert time.monotonic() - started < 5  # the shorter bound (1 s), never the 30 s one
     assert not connection.connection.isalive()
 
 
