@@ -36,7 +36,7 @@ from scrapli.exceptions import ScrapliConnectionError, ScrapliConnectionNotOpene
 from scrapli.transport.plugins.asyncssh.transport import AsyncsshTransport
 
 from .. import greenlets, logins
-from . import sshconfig
+from . import sshconfig, sshoptions
 
 if TYPE_CHECKING:
     from nornir.core.configuration import Config
@@ -80,7 +80,8 @@ class _OptionsInline(ThreadPoolExecutor):
     SSH config or key file blocks. Here the shared SSH config is parsed once
     (``nornir_pack.backends.sshconfig``) and what is left is Python work of a fraction of a
     millisecond (at most a read of a small local key file), which a hand-off to a thread and
-    back made cost more: built here, a thousand-host backup takes 0.9x the time. Anything else
+    back made cost more: built here, a thousand-host backup takes 0.9x the time (and most
+    sessions' options are copies, ``nornir_pack.backends.sshoptions``). Anything else
     (asyncio's ``getaddrinfo`` of a host name, which may wait on DNS) still runs on a thread;
     two of them, as more would only fight the loop for the GIL.
     """
@@ -91,7 +92,10 @@ class _OptionsInline(ThreadPoolExecutor):
             return super().submit(fn, *args, **kwargs)
         future: Future[T] = Future()
         try:
-            future.set_result(fn(*args, **kwargs))
+            if isinstance(fn, functools.partial) and not args and not kwargs:
+                future.set_result(cast(T, sshoptions.build(fn)))  # asyncssh's own call
+            else:
+                future.set_result(fn(*args, **kwargs))
         except BaseException as exc:  # the caller gets it, as from a thread
             future.set_exception(exc)
         return future

@@ -56,6 +56,12 @@ def shared_options(path: str) -> asyncssh.SSHClientConnectionOptions | None:
     return parsed.options
 
 
+def is_shared(options: object) -> bool:
+    """Whether ``options`` is one of the shared parses (the same for every host)."""
+    with _lock:
+        return any(parsed.options is options for parsed in _parsed.values())
+
+
 def _unchanged(parsed: _Parsed) -> bool:
     files = {name for pattern in parsed.patterns for name in glob.glob(pattern)}
     if not files <= {name for name, _ in parsed.stamps}:
