@@ -466,13 +466,13 @@ class ScrapliConnection:
         extras: dict[str, Any] | None = None,
         configuration: Config | None = None,
     ) -> None:
-        settings = configuration.dict() if configuration is not None else {}
+        ssh_config = configuration.ssh.config_file if configuration is not None else False
         parameters: dict[str, Any] = {
             "host": hostname,
             "auth_username": username or "",
             "auth_password": password or "",
             "port": port or 22,
-            "ssh_config_file": settings.get("ssh", {}).get("config_file", False),
+            "ssh_config_file": ssh_config,
             "platform": platform,
             "transport": "asyncssh",
             **(extras or {}),
