@@ -51,20 +51,35 @@ def backup_config(
     previous = _previous_backup(path)
     if previous == content:
         return Result(host=host, changed=False, diff="", result=str(path))
-    before = sanitize(previous, backend.platform) if previous is not None else ""
-    diff = "".join(
-        difflib.unified_diff(
-            before.splitlines(keepends=True),
-            content.splitlines(keepends=True),
-            fromfile=f"a/{path.name}" if previous is not None else "/dev/null",
-            tofile=f"b/{path.name}",
+    if previous is None:
+        diff = first_backup_diff(path.name, content)
+    else:
+        diff = "".join(
+            difflib.unified_diff(
+                sanitize(previous, backend.platform).splitlines(keepends=True),
+                content.splitlines(keepends=True),
+                fromfile=f"a/{path.name}",
+                tofile=f"b/{path.name}",
+            )
         )
-    )
     try:
         write_atomic(path, content, fsync=lambda fd: blocking(os.fsync, fd))
     except OSError as exc:
         raise NornirPackError(f"{path}: cannot write backup: {exc.strerror or exc}") from None
     return Result(host=host, changed=True, diff=diff, result=str(path))
+
+
+def first_backup_diff(name: str, content: str) -> str:
+    """The unified diff of a first backup, every line added, as difflib writes it against
+    ``/dev/null`` (without difflib matching the text against nothing: a thousand new
+    backups a run)."""
+    lines = content.splitlines(keepends=True)
+    if not lines:
+        return ""
+    added = "1" if len(lines) == 1 else f"1,{len(lines)}"
+    return "".join(
+        [f"--- /dev/null\n+++ b/{name}\n@@ -0,0 +{added} @@\n", *("+" + line for line in lines)]
+    )
 
 
 def _previous_backup(path: Path) -> str | None:
