@@ -18,11 +18,13 @@ import contextlib
 import contextvars
 import functools
 import importlib
+import os
 import sys
 import threading
 from collections.abc import Callable, Coroutine
 from concurrent.futures import Future, ThreadPoolExecutor
 from io import BytesIO
+from pathlib import Path
 from re import Pattern
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
@@ -428,6 +430,24 @@ class SyncScrapli:
             LOOP.run(_log_out(self.connection))
 
 
+def _found_ssh_config(configured: Any) -> Any:
+    """The SSH config file scrapli resolves ``configured`` to (the file named, else
+    ~/.ssh/config, else /etc/ssh/ssh_config; True: the latter two), found here by os.path.
+    scrapli probes each candidate with pathlib, a third of a session's construction when the
+    first is missing; given the file it finds, it probes once. Unchanged when none is found
+    (or for ``False``, no file), so scrapli decides as before."""
+    if configured is False or not isinstance(configured, (str, bool)):
+        return configured
+    for candidate in (
+        "" if configured is True else configured,
+        "~/.ssh/config",
+        "/etc/ssh/ssh_config",
+    ):
+        if candidate and os.path.isfile(os.path.expanduser(candidate)):
+            return str(Path(candidate).expanduser())
+    return configured
+
+
 def _close_quietly(transport: Any) -> None:
     """Close the transport of a login that failed, as a device would drop it. scrapli's
     paramiko transport closes its SSH session and socket only once a channel is open, so
@@ -495,6 +515,7 @@ class ScrapliConnection:
         parameters["transport_options"] = {**transport_options, "asyncssh": asyncssh_options}
         if "privilege_levels" not in parameters:
             parameters["privilege_levels"] = _privilege_levels(parameters.get("platform"))
+        parameters["ssh_config_file"] = _found_ssh_config(parameters["ssh_config_file"])
         if "client_factory" not in asyncssh_options:  # the login's place ends at its auth
             asyncssh_options["client_factory"] = functools.partial(
                 _Client, logins.authenticated(), has_password=bool(password)
