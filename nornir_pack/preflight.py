@@ -32,31 +32,19 @@ from collections.abc import Callable, Collection, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import jinja2
-import jinja2.meta
 from nornir.core import Nornir
 from nornir.core.inventory import Group, Host
 
 from .backends import MODES, PLUGINS, choose_plugin
-from .compliance import Rules, load_rules
 from .exceptions import UsageError
-from .health.settings import (
-    HEALTH_KEY,
-    PORT_KEY,
-    SNMP_KEY,
-    config_section,
-    parse_credentials,
-    parse_port,
-    parse_settings,
-    snmp_configured,
-    snmp_target,
-)
 from .paths import pack_path, resolve_path
 from .tasks.backup import backup_path
-from .tasks.render import template_name
 from .yamlfile import not_utf8
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # and imported where checked: Jinja2, the rules and SNMP only for their runs
+    import jinja2
+
+    from .compliance import Rules
     from .runbook import RunOptions
 
 HOOK = "preflight"
@@ -455,6 +443,10 @@ def check_templates(nr: Nornir, template_dir: str | Path, template: str | None =
     Raises:
         UsageError: naming the template file (and line) and the fix.
     """
+    import jinja2  # noqa: PLC0415  (only runs with templates need it)
+
+    from .tasks.render import template_name  # noqa: PLC0415
+
     folder = resolve_path(nr.config, template_dir)
     loader = jinja2.FileSystemLoader(str(folder))
     environment = jinja2.Environment(loader=loader, autoescape=False)  # configs, not HTML
@@ -473,6 +465,8 @@ def _check_template(
     hosts: list[str],
     checked: set[str],
 ) -> None:
+    import jinja2.meta  # noqa: PLC0415
+
     if name in checked:
         return
     checked.add(name)
@@ -507,6 +501,8 @@ def check_rules(nr: Nornir, rules: str | Path, template_dir: str | Path) -> Rule
     Raises:
         UsageError: naming the rules file or template, the key or line, and the fix.
     """
+    from .compliance import load_rules  # noqa: PLC0415  (only compliance runs need it)
+
     loaded = load_rules(resolve_path(nr.config, rules))
     if loaded.features:
         check_templates(nr, template_dir)
@@ -521,6 +517,18 @@ def check_health(nr: Nornir, config: str | Path) -> None:
     Raises:
         UsageError: naming the file, the element, the key and the fix (never a secret).
     """
+    from .health.settings import (  # noqa: PLC0415  (only health runs need it)
+        HEALTH_KEY,
+        PORT_KEY,
+        SNMP_KEY,
+        config_section,
+        parse_credentials,
+        parse_port,
+        parse_settings,
+        snmp_configured,
+        snmp_target,
+    )
+
     section = config_section(nr.config)
     if section is not None:
         try:

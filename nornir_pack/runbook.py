@@ -58,7 +58,6 @@ from .report import (
 from .rollout import RolloutOptions
 from .runner import RunWatcher
 from .runners import PackRunner
-from .runners.dask_runner import DaskRunner
 
 ENTRY = "run"
 DIFF_LINES_SHOWN = 40
@@ -327,6 +326,8 @@ def with_runner_options(nr: Nornir, options: RunOptions) -> Nornir:
         return nr
     try:
         if plugin == "dask":
+            from .runners.dask_runner import DaskRunner  # noqa: PLC0415  (only Dask runs)
+
             return nr.with_runner(DaskRunner(**{**base, **overrides}))
         local = {key: value for key, value in base.items() if key not in DASK_OPTIONS}
         return nr.with_runner(PackRunner(**{**local, **overrides}))

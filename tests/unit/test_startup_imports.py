@@ -1,5 +1,6 @@
 """What a backup run imports before its first login: not the libraries only some runs need
-(paramiko for file transfers, hier_config for parsing, the lab's devices for --lab)."""
+(paramiko for file transfers, hier_config for parsing, Jinja2 for templates, the lab's devices
+for --lab)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,8 @@ BACKUP_RUN = (
 NOT_NEEDED = (
     "paramiko",  # nornir_pack.backends.transfer, when a file is transferred
     "hier_config",  # nornir_pack.diff, on the first parse
+    "jinja2",  # nornir_pack.tasks.render and preflight's template checks
+    "nornir_pack.tasks.deploy",  # nornir_pack.tasks names each task's module on first use
     "nornir_pack.lab.ssh",  # nornir_pack.runbook.serve_lab, for --lab
     "nornir_pack.lab.snmp",
     "nornir_pack.lab.config",
