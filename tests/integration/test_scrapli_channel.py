@@ -19,7 +19,7 @@ from scrapli.driver.core.arista_eos.base_driver import PRIVS
 from scrapli.exceptions import ScrapliTimeout
 
 from nornir_pack.backends import sshconfig
-from nornir_pack.backends.aio import ScrapliConnection, TimerReadTransport
+from nornir_pack.backends.aio import LOOP, ScrapliConnection, TimerReadTransport
 from nornir_pack.lab import Knobs, Lab
 from nornir_pack.lab.device import Device
 from nornir_pack.logins import LoginPolicy, login, login_policy
@@ -80,6 +80,25 @@ def test_each_input_goes_out_with_its_return_in_one_write(
     assert writes[before:] == [b"show version\n"]
     assert not version.failed
     assert version.result.strip() and "show version" not in version.result
+
+
+def test_the_terminal_settings_go_out_at_once_and_the_device_takes_each(
+    lab: Lab, device: Device, session: tuple[ScrapliConnection, list[bytes]]
+) -> None:
+    plugin, writes = session
+    width = "512" if device.platform.name == "cisco_ios" else "32767"  # scrapli's on_open's
+    settings = ("terminal length 0", f"terminal width {width}")
+    assert [w for w in writes if w.startswith(b"terminal")] == [
+        "".join(f"{line}\n" for line in settings).encode()
+    ]
+    hostname = lab.call(lambda: device.hostname)
+    channel = plugin.connection.connection.channel
+    lines = LOOP.run(channel.send_lines(settings)).decode().splitlines()
+    echoes = [line for line in lines if line.endswith(settings)]
+    assert echoes == [settings[0], f"{hostname}#{settings[1]}"]  # each read in turn
+    assert not [line for line in lines if line.lstrip().startswith("%")]  # nor refused
+    assert [line for line in lines if line.strip()][-1] == f"{hostname}#"
+    assert plugin.connection.get_prompt() == f"{hostname}#"
 
 
 def test_results_prompts_and_refusals_are_scraplis(
