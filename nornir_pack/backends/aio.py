@@ -19,6 +19,7 @@ import contextvars
 import functools
 import importlib
 import os
+import re
 import sys
 import threading
 from collections.abc import Callable, Coroutine
@@ -227,8 +228,10 @@ class OneWriteChannel(AsyncChannel):
     def _prompt(self) -> Pattern[bytes]:
         return self._get_prompt_pattern(class_pattern=self._base_channel_args.comms_prompt_pattern)
 
-    def _remember_prompt(self, buf: bytes) -> str | None:
-        match = self._prompt.search(self._process_read_buf(read_buf=BytesIO(buf)))
+    def _remember_prompt(self, buf: bytes, match: re.Match[bytes] | None = None) -> str | None:
+        """Remember the prompt that ends ``buf`` (``match``: already found there)."""
+        if match is None:
+            match = self._prompt.search(self._process_read_buf(read_buf=BytesIO(buf)))
         self.shown_prompt = match.group(0).decode().strip() if match else None
         return self.shown_prompt
 
@@ -240,10 +243,10 @@ class OneWriteChannel(AsyncChannel):
         echoed: bool,
         hidden: bool,
         ahead: tuple[str, ...] = (),
-    ) -> tuple[bytes, int]:
+    ) -> tuple[bytes, int, re.Match[bytes]]:
         """Write ``channel_input`` and its return at once (after the lines ``ahead``, in the
         same packet); read until one of ``prompts`` ends what follows its echo. Returns
-        everything read and where the reply starts."""
+        everything read, where the reply starts and the prompt found."""
         return_char = self._base_channel_args.comms_return_char
         lines = "".join(line + return_char for line in (*ahead, channel_input))
         self.write(channel_input=lines, redacted=hidden)
@@ -255,8 +258,10 @@ class OneWriteChannel(AsyncChannel):
                 if start is None:
                     continue
             tail = self._process_read_buf(read_buf=BytesIO(buf[start:]))
-            if any(prompt.search(tail) for prompt in prompts):
-                return buf, start
+            for prompt in prompts:
+                match = prompt.search(tail)
+                if match is not None:
+                    return buf, start, match
 
     @operation_timeout
     async def send_input(
@@ -274,9 +279,11 @@ class OneWriteChannel(AsyncChannel):
             return sent
         self._pre_send_input(channel_input=channel_input)
         async with self._channel_lock():
-            buf, start = await self._reply(channel_input, [self._prompt], echoed=True, hidden=False)
+            buf, start, match = await self._reply(
+                channel_input, [self._prompt], echoed=True, hidden=False
+            )
         reply = buf[start:]
-        self._remember_prompt(reply)
+        self._remember_prompt(reply, match)
         return reply, self._process_output(buf=reply, strip_prompt=strip_prompt)
 
     @operation_timeout
@@ -287,10 +294,10 @@ class OneWriteChannel(AsyncChannel):
         *ahead, last = lines
         self._pre_send_input(channel_input=last)
         async with self._channel_lock():
-            buf, start = await self._reply(
+            buf, start, match = await self._reply(
                 last, [self._prompt], echoed=True, hidden=False, ahead=tuple(ahead)
             )
-        self._remember_prompt(buf[start:])
+        self._remember_prompt(buf[start:], match)
         return buf
 
     @operation_timeout
@@ -309,7 +316,7 @@ class OneWriteChannel(AsyncChannel):
                 patterns = [response, *(interaction_complete_patterns or [])]
                 prompts = [self._get_prompt_pattern(class_pattern, pattern) for pattern in patterns]
                 echoed = bool(response) and not hidden
-                read, _ = await self._reply(channel_input, prompts, echoed=echoed, hidden=hidden)
+                read, _, _ = await self._reply(channel_input, prompts, echoed=echoed, hidden=hidden)
                 buf += read
         self._remember_prompt(buf)
         return buf, self._process_output(buf=buf, strip_prompt=False)
