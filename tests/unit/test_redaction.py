@@ -17,7 +17,7 @@ from nornir.core.inventory import (
     ParentGroups,
 )
 
-from nornir_pack.redaction import Redactor, is_secret_key
+from nornir_pack.redaction import Redactor, _secret_values, host_secrets, is_secret_key
 
 BASE = "Base-Pw-7731"
 NETMIKO_SECRET = "Netmiko-En-5520"
@@ -74,6 +74,34 @@ def test_from_host_takes_every_password_and_secret_the_host_can_use() -> None:
     assert set(SECRETS) | {"Key-Data-8812"} <= redactor.values
     text = " ".join(SECRETS)
     assert not [s for s in SECRETS if s in redactor(text)]
+
+
+def test_a_hosts_secrets_hold_what_every_plugin_resolves_through_nested_groups() -> None:
+    defaults = Defaults(
+        connection_options={"netmiko": ConnectionOptions(password="Default-Netmiko-1188")}
+    )
+    core = Group(
+        "core",
+        password="Core-Pw-4410",
+        connection_options={
+            "scrapli": ConnectionOptions(extras={"auth_secondary": "Core-En-7720"})
+        },
+        defaults=defaults,
+    )
+    edge = Group(
+        "edge",
+        groups=ParentGroups([core]),
+        connection_options={"napalm": ConnectionOptions(password="Edge-Napalm-3390")},
+        data={"snmp": {"community": "Edge-Comm-6607"}},
+        defaults=defaults,
+    )
+    host = Host("r1", groups=ParentGroups([edge]), password="Host-Pw-5561", defaults=defaults)
+    secrets = set(host_secrets(host))
+    for plugin in ("netmiko", "scrapli", "napalm", "nornir_pack_scrapli", None):
+        parameters = host.get_connection_parameters(plugin)
+        assert parameters.password in secrets, plugin
+        assert set(_secret_values(parameters.extras or {})) <= secrets, plugin
+    assert {"Core-Pw-4410", "Edge-Comm-6607"} <= secrets  # overridden or in data: kept too
 
 
 def test_from_nornir_takes_hosts_groups_and_defaults() -> None:
