@@ -123,11 +123,11 @@ def protect_nornir(nr: Nornir) -> None:
     protect(inventory_secrets(nr))
 
 
-def protect_host(host: Host, plugins: Iterable[str], nr: Nornir | None = None) -> None:
+def protect_host(host: Host, nr: Nornir | None = None) -> None:
     """Install the guard and redact what ``host`` can log in with; a host not known yet
     brings its whole inventory (``nr``), so the redactor is built once, not per host."""
     install()
-    values = {s for s in host_secrets(host, plugins) if len(s) >= MIN_SECRET_LENGTH}
+    values = {s for s in host_secrets(host) if len(s) >= MIN_SECRET_LENGTH}
     if values <= _state.secrets:  # every task after the first: a few look-ups, no regex
         return
     protect([*values, *(inventory_secrets(nr) if nr is not None else ())])

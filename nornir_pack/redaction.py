@@ -76,9 +76,9 @@ class Redactor:
         return cls(inventory_secrets(nr))
 
     @classmethod
-    def from_host(cls, host: Host, plugins: Iterable[str]) -> Redactor:
+    def from_host(cls, host: Host) -> Redactor:
         """Every password and secret the host can use (``host_secrets``)."""
-        return cls(host_secrets(host, plugins))
+        return cls(host_secrets(host))
 
     def __call__(self, text: str) -> str:
         if self._pattern is None or not text:
@@ -92,14 +92,14 @@ def inventory_secrets(nr: Nornir) -> list[str]:
     return _own_secrets([*inventory.hosts.values(), *inventory.groups.values(), inventory.defaults])
 
 
-def host_secrets(host: Host, plugins: Iterable[str] = ()) -> list[str]:
+def host_secrets(host: Host) -> list[str]:
     """Every password and secret the host can use, whichever plugin connects: those of the
     host, its groups and the defaults, each as it is set there (the base password, each
     plugin's password, secrets in extras: netmiko ``secret``, scrapli ``auth_secondary``,
     NAPALM ``optional_args.secret``; secrets in data). A value the host inherits is among
     them; one a nearer element overrides is too, and is redacted as well. Read this way
-    rather than as each plugin resolves them (``plugins`` is kept for callers): a third of
-    the time, at the start of every task on every host."""
+    rather than as each plugin resolves them: a third of the time, at the start of every
+    task on every host."""
     return _own_secrets([host, *host.extended_groups(), host.defaults])
 
 

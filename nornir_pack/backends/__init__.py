@@ -332,7 +332,7 @@ def require_converged(remaining: str, platform: str, after: str) -> None:
 
 def redact(text: str, host: Host) -> str:
     """``text`` with the host's passwords and secrets replaced by ``<redacted>``."""
-    return Redactor.from_host(host, PLUGINS)(text)
+    return Redactor.from_host(host)(text)
 
 
 # A library exception whose class (or a base class) has one of these names means the device

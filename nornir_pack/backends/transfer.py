@@ -325,7 +325,7 @@ class FileTransfer:
 
     def _clean(self, exc: BaseException) -> str:
         text = " ".join(str(exc).split()) or type(exc).__name__
-        return Redactor.from_host(self.host, (self.plugin,))(text)
+        return Redactor.from_host(self.host)(text)
 
 
 __all__ = [

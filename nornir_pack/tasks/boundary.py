@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 from nornir.core.task import Result, Task
 
 from .. import logguard
-from ..backends import PLUGINS, describe, redact
+from ..backends import describe, redact
 from ..exceptions import DeviceError, LibraryError, NornirPackError, RollbackFailed
 from ..marks import WHEN_DRY_RUN, has_mark
 
@@ -79,7 +79,7 @@ def task_boundary(
 
     def run(task: Task, /, *args: P.args, **kwargs: P.kwargs) -> Result:
         try:
-            logguard.protect_host(task.host, PLUGINS, task.nornir)
+            logguard.protect_host(task.host, task.nornir)
             return func(task, *args, **kwargs)
         except NornirPackError as exc:
             return failed(task.host, exc)

@@ -304,7 +304,7 @@ def test_snmp_keys_are_secrets_to_the_redactor() -> None:
     assert is_secret_key("auth_key") and is_secret_key("priv-key") and is_secret_key("community")
     assert not is_secret_key("user")
     host = inventory_host(snmp={"user": "ops", "auth_key": AUTH_KEY, "priv_key": PRIV_KEY})
-    secrets = host_secrets(host, ())
+    secrets = host_secrets(host)
     assert AUTH_KEY in secrets and PRIV_KEY in secrets and "ops" not in secrets
     assert Redactor(secrets)(f"key {AUTH_KEY}/{PRIV_KEY}") == "key <redacted>/<redacted>"
 

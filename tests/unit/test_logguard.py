@@ -239,7 +239,7 @@ def test_a_task_start_adds_its_hosts_and_their_inventorys_secrets(written: Recor
     host = Host("r7", data={"snmp_community": "Task-Comm-2718"}, defaults=defaults)
     other = Host("r8", password="Other-Host-Pw-1618", defaults=defaults)
     nr = Nornir(inventory=Inventory(hosts=Hosts({"r7": host, "r8": other}), defaults=defaults))
-    logguard.protect_host(host, ["netmiko"], nr)
+    logguard.protect_host(host, nr)
     child("nornir").info("%s %s %s", "Task-Host-Pw-3141", "Task-Comm-2718", "Other-Host-Pw-1618")
     assert written.records[-1].getMessage() == "<redacted> <redacted> <redacted>"
 

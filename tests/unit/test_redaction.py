@@ -70,7 +70,7 @@ def inventory() -> Inventory:
 
 def test_from_host_takes_every_password_and_secret_the_host_can_use() -> None:
     host = inventory().hosts["sw1"]
-    redactor = Redactor.from_host(host, ["netmiko", "scrapli"])  # napalm: from the group
+    redactor = Redactor.from_host(host)  # napalm's: from the group
     assert set(SECRETS) | {"Key-Data-8812"} <= redactor.values
     text = " ".join(SECRETS)
     assert not [s for s in SECRETS if s in redactor(text)]
@@ -115,7 +115,7 @@ def test_secret_keys_are_matched_whole() -> None:
     for key in ("passive_interfaces", "community_lists", "password_policy", "secrets_file"):
         assert not is_secret_key(key), key
     host = inventory().hosts["sw1"]
-    redactor = Redactor.from_host(host, [])
+    redactor = Redactor.from_host(host)
     shown = redactor("passive-interface Loopback0; ip community-list 65000:100")
     assert shown == "passive-interface Loopback0; ip community-list 65000:100"
 
@@ -133,4 +133,4 @@ def test_short_values_are_not_secrets_worth_hiding() -> None:
 
 def test_a_password_yaml_reads_as_a_number_is_redacted_too() -> None:
     host = Host("r9", password=31415926, defaults=Defaults())  # type: ignore[arg-type]
-    assert Redactor.from_host(host, ["netmiko"])("login with 31415926") == "login with <redacted>"
+    assert Redactor.from_host(host)("login with 31415926") == "login with <redacted>"
