@@ -503,7 +503,10 @@ def fewer_collections() -> Iterator[None]:
     time per host at a thousand hosts. The objects alive when the first run starts are
     frozen out of collection, and the youngest generation is collected every 50,000
     allocations; both are undone when the last run in progress (runs nest, and threads may
-    run their own) ends.
+    run their own) ends. What the run leaves then (its results, and the config trees of a
+    compliance run, cyclic garbage: some 330,000 objects at a thousand hosts) goes to the
+    oldest generation, for Python's next full collection: restoring the thresholds with the
+    younger generations full collected it there and then, 0.45 s after every host was done.
     """
     with _gc_lock:
         if not _gc_runs:
@@ -517,8 +520,9 @@ def fewer_collections() -> Iterator[None]:
             first = _gc_runs[0]
             _gc_runs.pop()
             if not _gc_runs:
+                gc.freeze()  # empties the younger generations and zeroes their counts
                 gc.set_threshold(*first)
-                gc.unfreeze()
+                gc.unfreeze()  # everything to the oldest generation
 
 
 def ensure_open_files(needed: int) -> None:
