@@ -163,3 +163,15 @@ def test_the_live_views_status_is_the_reports() -> None:
         multi = outcome(host, result)
         built = build_report("deploy", {"h": multi}).hosts[0]
         assert host_status(multi) == built.status, result
+
+
+def test_the_json_report_gives_each_host_one_line() -> None:
+    report = sample_report()
+    text = to_json(report)
+    lines = text.splitlines()
+    for host in json.loads(text)["hosts"]:
+        (line,) = (line for line in lines if f'"name": "{host["name"]}"' in line)
+        assert json.loads(line.strip().removesuffix(",")) == host  # grep finds it all
+    assert lines[0] == "{" and lines[1] == '  "runbook": "deploy",'  # the run's fields indented
+    empty = build_report("backup", {}, redact=Redactor([]))
+    assert json.loads(to_json(empty))["hosts"] == []
