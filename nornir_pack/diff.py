@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 
 from .configtext import BANNER_MARK, lift_banners, merge_repeats
 from .configtext import banner_chunks as _chunks
+from .idempotency import indexed
 from .ordering import (
     NO_ORDERING,
     Ordering,
@@ -278,7 +279,7 @@ def _driver(platform: str) -> HConfigDriverBase:
 
     rules = dialect(platform)
     any_banner = (MatchRule(startswith="banner"),)
-    driver = get_hconfig_driver(hier_platform(platform))
+    driver = indexed(get_hconfig_driver(hier_platform(platform)))
     driver.rules = driver.rules.model_copy(
         update={
             "indentation": rules.indent,
