@@ -330,19 +330,27 @@ def _load_rules(path: Path, mtime_ns: int, size: int) -> Rules:
 
 class _Tree:
     """A parsed config as the checks read it, with what every rule needs computed once:
-    each top-level line's head and every line of the tree."""
+    the top-level lines by the first word of their head, and every line of the tree."""
 
     def __init__(self, config: HConfig) -> None:
         self.config = config
-        self.heads = [(diff.section_head(child), child) for child in config.children]
+        self.by_word: dict[str, list[tuple[int, str, HConfigChild]]] = {}
+        for place, child in enumerate(config.children):
+            head = diff.section_head(child)
+            self.by_word.setdefault(head.split(" ", 1)[0], []).append((place, head, child))
         self.every = tuple(config.all_children())
 
 
 def _section_nodes(tree: _Tree, prefixes: tuple[str, ...]) -> list[HConfigChild]:
-    """The top-level lines of config that start with one of the prefixes (word-wise)."""
+    """The top-level lines of config that start with one of the prefixes (word-wise), in
+    their order in the config."""
+    words = {prefix.split(" ", 1)[0] for prefix in prefixes}
+    candidates = [line for word in words for line in tree.by_word.get(word, ())]
+    if len(words) > 1:
+        candidates.sort(key=lambda line: line[0])
     return [
         child
-        for head, child in tree.heads
+        for _, head, child in candidates
         if any(head == prefix or head.startswith(f"{prefix} ") for prefix in prefixes)
     ]
 
@@ -413,8 +421,11 @@ def _check_feature(
 ) -> tuple[RuleResult, HConfig]:
     actual = _section_nodes(running, feature.section)
     wanted = _section_nodes(intended, feature.section)
+    shape = _shape(actual)
+    if shape == _shape(wanted):  # the intended lines, in their order: nothing to compare
+        return _compliant(feature), diff.empty_tree(running.config)
     return _remembered(
-        (feature, platform, _shape(actual), _shape(wanted)),
+        (feature, platform, shape, _shape(wanted)),
         lambda: _compare_sections(
             feature,
             diff.copy_of(running.config, actual),
@@ -422,6 +433,11 @@ def _check_feature(
             platform,
         ),
     )
+
+
+@functools.cache
+def _compliant(feature: Feature) -> RuleResult:
+    return RuleResult(feature.name, "feature", True, description=feature.description)
 
 
 def _compare_sections(
