@@ -1,7 +1,7 @@
 """Backing up N lab devices: nornir-pack next to the floor and to the script a team would write.
 
 Prints a table; asserts nothing (CI runs it small and checks only that it ran with 0 failures).
-Run: ``python benchmarks/backup_scale.py [N ...] [--latency S] [--only NAME,NAME]``.
+Run: ``python benchmarks/backup_scale.py [N ...] [--latency S] [--rounds R] [--only NAME,...]``.
 
 The lab runs in its own process (``nornir-pack lab up``), each command answered after
 ``--latency`` seconds (default 20 ms), half the devices IOS and half EOS. Every contender runs
@@ -17,11 +17,13 @@ running config:
   processes (start-up included), the hosts in batches of up to 50, each batch run by the
   local runner on its worker (needs ``nornir-pack[dask]``).
 
-The floor and each nornir-pack command count as the better of two runs: on a shared machine
-the same run's CPU time moves by a tenth or more from one pass to the next, and one slow pass
-of either side would move a ratio. Each backup run writes into a folder of its own, so that
-every one writes every device's file, as a first backup does. The plain Nornir scripts run
-once (20 s and more each; only the 3x target compares with them).
+The floor and the nornir-pack commands run in rounds (``--rounds``, default 3): floor, backup,
+compliance, deploy, Dask, then again. Each shows its median, and each ratio is taken round by
+round (a backup over the floor of the same round) and shown as the median with the lowest and
+highest: on a shared machine the same run's time drifts by a quarter within minutes, and runs
+side by side drift together. Each backup run writes into a folder of its own, so that every
+one writes every device's file, as a first backup does. The plain Nornir scripts run once,
+first (20 s and more each; only the 3x target compares with them).
 
 Columns: wall seconds, devices per second, failed devices, the process's peak RSS, and the
 ratio of its wall time to the floor's (and, for compliance and deploy, to nornir-pack backup's).
@@ -33,10 +35,12 @@ import argparse
 import asyncio
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -209,11 +213,6 @@ def with_backup_dir(config: Path, name: str) -> Path:
     return copy
 
 
-def best(*outcomes: Outcome) -> Outcome:
-    """The faster run, unless one failed devices: then the one with the most failures."""
-    return max(outcomes, key=lambda outcome: (outcome.failed, -outcome.seconds))
-
-
 def nornir_pack(config: Path, runbook: str, count: int, *options: str) -> Outcome:
     report = config.parent / f"{runbook}.json"
     command = [sys.executable, "-m", "nornir_pack.cli", "run", runbook, "-c", str(config)]
@@ -230,50 +229,97 @@ def nornir_pack(config: Path, runbook: str, count: int, *options: str) -> Outcom
 
 
 # ------------------------------------------------------------------ the table
-def measure(count: int, latency: float, only: set[str]) -> list[Outcome]:
+PAIRED = ("floor", "backup", "compliance", "deploy", "dask")  # run in rounds, side by side
+
+
+@dataclass
+class Row:
+    """A contender's runs: its rounds' outcomes (one for the plain scripts)."""
+
+    key: str
+    runs: list[Outcome]
+
+    @property
+    def name(self) -> str:
+        return self.runs[0].name
+
+    @property
+    def seconds(self) -> float:
+        return statistics.median(run.seconds for run in self.runs)
+
+    @property
+    def failed(self) -> int:
+        return max(run.failed for run in self.runs)
+
+    @property
+    def rss_mib(self) -> float:
+        return max(run.rss_mib for run in self.runs)
+
+    def versus(self, other: Row) -> tuple[float, float, float] | None:
+        """Median, lowest and highest ratio to ``other``: round by round when both ran in
+        rounds, else of the medians."""
+        if len(self.runs) == len(other.runs) > 1:
+            ratios = [a.seconds / b.seconds for a, b in zip(self.runs, other.runs, strict=True)]
+            return statistics.median(ratios), min(ratios), max(ratios)
+        ratio = self.seconds / other.seconds
+        return ratio, ratio, ratio
+
+
+def measure(count: int, latency: float, only: set[str], rounds: int) -> list[Row]:
     with tempfile.TemporaryDirectory(prefix="nornir-pack-bench-") as folder:
         config = write_project(Path(folder), count, latency)
         with LabProcess(config):  # `nornir-pack lab up`, stopped when the table is done
-            dask = ("--runner", "dask")
-            contenders = {  # the better of two runs (see above), the plain scripts once
-                "floor": lambda: best(floor(config, count), floor(config, count)),
-                "netmiko20": lambda: plain_nornir(config, 20),
-                "netmiko100": lambda: plain_nornir(config, 100),
-                "backup": lambda: best(
-                    *(nornir_pack(with_backup_dir(config, n), "backup", count) for n in "12")
-                ),
-                "compliance": lambda: best(
-                    *(nornir_pack(config, "compliance", count) for _ in range(2))
-                ),
-                "deploy": lambda: best(*(nornir_pack(config, "deploy", count) for _ in range(2))),
-                "dask": lambda: best(
-                    *(
-                        nornir_pack(with_backup_dir(config, f"dask{n}"), "backup", count, *dask)
-                        for n in "12"
-                    )
+            contenders: dict[str, Callable[[str], Outcome]] = {
+                "floor": lambda _: floor(config, count),
+                "netmiko20": lambda _: plain_nornir(config, 20),
+                "netmiko100": lambda _: plain_nornir(config, 100),
+                "backup": lambda n: nornir_pack(with_backup_dir(config, n), "backup", count),
+                "compliance": lambda _: nornir_pack(config, "compliance", count),
+                "deploy": lambda _: nornir_pack(config, "deploy", count),
+                "dask": lambda n: nornir_pack(
+                    with_backup_dir(config, f"dask{n}"), "backup", count, "--runner", "dask"
                 ),
             }
-            return [run() for key, run in contenders.items() if not only or key in only]
+            chosen = [key for key in contenders if not only or key in only]
+            rows = {key: Row(key, []) for key in chosen}
+            for key in chosen:  # the plain scripts once, first (20 s and more each)
+                if key not in PAIRED:
+                    rows[key].runs.append(contenders[key]("1"))
+            for number in range(rounds):  # then the rest, round after round
+                for key in chosen:
+                    if key in PAIRED:
+                        rows[key].runs.append(contenders[key](str(number)))
+            return [rows[key] for key in contenders if key in rows]
 
 
-def print_table(count: int, latency: float, outcomes: list[Outcome]) -> None:
-    floor_seconds = next((o.seconds for o in outcomes if o.name.startswith("floor")), None)
-    backup = next((o.seconds for o in outcomes if o.name == "nornir-pack backup"), None)
-    print(f"\n{count} devices, {latency * 1000:g} ms per command, lab in its own process")
+def _ratio(ratios: tuple[float, float, float] | None) -> str:
+    if ratios is None:
+        return ""
+    middle, low, high = ratios
+    return f"{middle:.2f}" if low == high else f"{middle:.2f} ({low:.2f}-{high:.2f})"
+
+
+def print_table(count: int, latency: float, rounds: int, rows: list[Row]) -> None:
+    floor_row = next((row for row in rows if row.key == "floor"), None)
+    backup_row = next((row for row in rows if row.key == "backup"), None)
+    print(
+        f"\n{count} devices, {latency * 1000:g} ms per command, lab in its own process; "
+        f"medians of {rounds} rounds, ratios (lowest-highest) round by round"
+    )
     print(
         f"{'contender':<34} {'wall s':>7} {'dev/s':>7} {'failed':>6} {'peak MiB':>8} "
-        f"{'x floor':>7} {'x backup':>8}"
+        f"{'x floor':>18} {'x backup':>18}"
     )
-    for o in outcomes:
-        ratio = f"{o.seconds / floor_seconds:.2f}" if floor_seconds else "-"
-        versus = (
-            f"{o.seconds / backup:.2f}"
-            if backup and o.name.startswith("nornir-pack") and o.name != "nornir-pack backup"
-            else ""
+    for row in rows:
+        to_floor = row.versus(floor_row) if floor_row else None
+        to_backup = (
+            row.versus(backup_row)
+            if backup_row and row.key in ("compliance", "deploy", "dask")
+            else None
         )
         print(
-            f"{o.name:<34} {o.seconds:>7.2f} {count / o.seconds:>7.1f} {o.failed:>6} "
-            f"{o.rss_mib:>8.0f} {ratio:>7} {versus:>8}"
+            f"{row.name:<34} {row.seconds:>7.2f} {count / row.seconds:>7.1f} {row.failed:>6} "
+            f"{row.rss_mib:>8.0f} {_ratio(to_floor):>18} {_ratio(to_backup):>18}"
         )
 
 
@@ -282,13 +328,14 @@ def main() -> int:
     parser.add_argument("counts", nargs="*", type=int, default=[200, 1000])
     parser.add_argument("--latency", type=float, default=0.02)
     parser.add_argument("--only", default="", help="comma-separated contenders")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds of the paired contenders")
     args = parser.parse_args()
     only = {name for name in args.only.split(",") if name}
     failures = 0
     for count in args.counts:
-        outcomes = measure(count, args.latency, only)
-        print_table(count, args.latency, outcomes)
-        failures += sum(o.failed for o in outcomes)
+        rows = measure(count, args.latency, only, max(1, args.rounds))
+        print_table(count, args.latency, max(1, args.rounds), rows)
+        failures += sum(row.failed for row in rows)
     print(f"\nfailures: {failures}")
     return 0
 
