@@ -421,10 +421,14 @@ class _Loader:
     """hier_config's line rules (``per_line_sub``) applied before hier_config reads the text.
 
     hier_config runs every rule through ``re.sub`` on every line: most of a parse's time on
-    a short config. Every rule is anchored at the line start, so a line that no rule matches
-    as it is stays as it is: one combined match per line finds the few that need the rules,
-    which then run in order as hier_config runs them, on the line as it normalises it. The
-    driver that reads the result has no line rules left to run.
+    a short config. The rules are anchored at the line start (or begin with ``.*``), so a
+    line that no rule matches as it is stays as it is: one combined match per line finds the
+    few that need the rules, which then run in order as hier_config runs them, on the line as
+    it normalises it. The driver that reads the result has no line rules left to run. (One
+    difference: hier_config's NX-OS rule ``!.*`` cuts a line at a ``!`` anywhere in it; here
+    only a line that starts with ``!`` is a comment, and ``description a!b`` stays whole, as
+    the device keeps it.) A text whose lines are all in normal form, as devices print them,
+    skips the normalising.
     """
 
     driver: HConfigDriverBase
@@ -432,14 +436,34 @@ class _Loader:
     any_rule: re.Pattern[str]
 
     def prepare(self, text: str) -> str:
+        """The text as hier_config's line rules leave it, each line in normal form first."""
+        if _UNEVEN.search(text):
+            return self.prepare_each(text)
+        # every line is in normal form already (as devices print): only the rules are left
+        lines = text.removesuffix("\n").split("\n") if text else []
+        match = self.any_rule.match
+        for place in [place for place, line in enumerate(lines) if match(line)]:
+            lines[place] = self._ruled(lines[place])
+        return "\n".join(lines)
+
+    def prepare_each(self, text: str) -> str:
+        """``prepare``, line by line: each line's whitespace as hier_config normalises it."""
         lines = []
         for raw in text.splitlines():
             line = " " * (len(raw) - len(raw.lstrip())) + " ".join(raw.split())
-            if self.any_rule.match(line):
-                for pattern, replacement in self.rules:
-                    line = pattern.sub(replacement, line)
-            lines.append(line)
+            lines.append(self._ruled(line) if self.any_rule.match(line) else line)
         return "\n".join(lines)
+
+    def _ruled(self, line: str) -> str:
+        for pattern, replacement in self.rules:
+            line = pattern.sub(replacement, line)
+        return line
+
+
+# What normalising a line's whitespace would change: whitespace other than a space (tabs, and
+# the line breaks other than \n that splitlines splits at), a space after a word followed by
+# another space or by the line's end.
+_UNEVEN = re.compile(r"[^\S \n]|\S (?: |\n|\Z)")
 
 
 @functools.cache

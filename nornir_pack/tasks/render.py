@@ -44,6 +44,13 @@ def template_environment(folder: str) -> jinja2.Environment:
     )
 
 
+@functools.lru_cache(maxsize=32)
+def _resolved(folder: str) -> str:
+    """The real path of an absolute folder, once per spelling (a realpath costs a syscall
+    per component, per host)."""
+    return str(Path(folder).resolve())
+
+
 def render(host: Host, template_dir: str | Path, template: str | None = None) -> str:
     """The rendered config, or a UsageError naming the template, the problem and the fix.
 
@@ -52,7 +59,7 @@ def render(host: Host, template_dir: str | Path, template: str | None = None) ->
     name = template_name(host, template)
     folder = Path(template_dir)
     path = folder / name
-    environment = template_environment(str(folder.resolve()))
+    environment = template_environment(_resolved(str(folder.absolute())))
     try:
         return environment.get_template(name).render(
             **host.extended_data(), host=host, name=host.name, platform=host.platform

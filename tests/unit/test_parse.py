@@ -141,3 +141,22 @@ def test_generated_configs_parse_stably_and_never_differ_from_themselves(
     assert diff.normalised_diff(text, text, platform) == ""
     assert diff.normalised_diff(text, rendered, platform) == ""
     assert diff.remediation(text, text, platform) == ""
+
+
+# Pieces of config lines, with every kind of whitespace a copied config may carry.
+SPACES = [" ", "  ", "\t", "\n", "\r\n", "\r", "\x0b", "\x0c", "\x1c", "\x85", "\xa0", "\u2028"]
+PIECES = st.sampled_from(
+    ["ntp", "server", "10.0.0.1", "!", "exit", "end", "version 17.3", "no ip address", "#", *SPACES]
+)
+
+
+@pytest.mark.parametrize("platform", [*PLATFORMS, "cisco_nxos", "cisco_xr"])
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(pieces=st.lists(PIECES, max_size=30))
+def test_the_quick_preparation_is_the_line_by_line_one(platform: str, pieces: list[str]) -> None:
+    """Text whose lines are in normal form skips normalising them: it must not show."""
+    text = "".join(pieces)
+    loader = diff._loader(platform)
+    assert loader.prepare(text) == loader.prepare_each(text)
+    golden_text = golden(PLATFORMS[0], "running.cfg")
+    assert loader.prepare(golden_text) == loader.prepare_each(golden_text)
