@@ -21,7 +21,7 @@ import functools
 import logging
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from .configtext import BANNER_MARK, lift_banners, merge_repeats
@@ -434,6 +434,7 @@ class _Loader:
     driver: HConfigDriverBase
     rules: tuple[tuple[re.Pattern[str], str], ...]
     any_rule: re.Pattern[str]
+    ruled: dict[str, str] = field(default_factory=dict, compare=False)  # line -> after rules
 
     def prepare(self, text: str) -> str:
         """The text as hier_config's line rules leave it, each line in normal form first."""
@@ -455,10 +456,20 @@ class _Loader:
         return "\n".join(lines)
 
     def _ruled(self, line: str) -> str:
-        for pattern, replacement in self.rules:
-            line = pattern.sub(replacement, line)
-        return line
+        """The line after every rule, in order; remembered, as the same few lines come back
+        in every config (``!``, ``end``, ``version``, `` no ip address``)."""
+        done = self.ruled.get(line)
+        if done is None:
+            done = line
+            for pattern, replacement in self.rules:
+                done = pattern.sub(replacement, done)
+            if len(self.ruled) >= RULED_KEPT:
+                self.ruled.clear()
+            self.ruled[line] = done
+        return done
 
+
+RULED_KEPT = 1024  # lines remembered per platform after the line rules, then start again
 
 # What normalising a line's whitespace would change: whitespace other than a space (tabs, and
 # the line breaks other than \n that splitlines splits at), a space after a word followed by

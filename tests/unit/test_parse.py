@@ -160,3 +160,13 @@ def test_the_quick_preparation_is_the_line_by_line_one(platform: str, pieces: li
     assert loader.prepare(text) == loader.prepare_each(text)
     golden_text = golden(PLATFORMS[0], "running.cfg")
     assert loader.prepare(golden_text) == loader.prepare_each(golden_text)
+
+
+def test_lines_remembered_after_the_rules_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    loader = diff._loader("cisco_ios")
+    loader.ruled.clear()
+    monkeypatch.setattr(diff, "RULED_KEPT", 2)
+    text = "version 17.3\n! one\n! two\nend\nhostname r1\n! one\n"
+    assert loader.prepare(text) == "\n\n\n\nhostname r1\n"  # what hier_config's rules make
+    assert len(loader.ruled) <= 2
+    assert loader.prepare(text) == loader.prepare(text)
