@@ -12,6 +12,7 @@ the answer is hier_config's, rule for rule and line for line.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
@@ -33,16 +34,28 @@ def indexed(driver: HConfigDriverBase) -> HConfigDriverBase:
     platform_class = type(driver)
     if platform_class.idempotent_for is not HConfigDriverBase.idempotent_for:
         return driver
-    faster = type(f"Indexed{platform_class.__name__}", (IndexedIdempotency, platform_class), {})
-    copy: HConfigDriverBase = faster()
-    copy.rules = driver.rules
+    return _with_rules(platform_class, driver.rules)
+
+
+def _with_rules(platform_class: type[HConfigDriverBase], rules: object) -> HConfigDriverBase:
+    """An indexed driver of ``platform_class`` holding ``rules``; how one is unpickled."""
+    copy: HConfigDriverBase = _indexed_class(platform_class)()
+    copy.rules = rules  # type: ignore[assignment]  # hier_config's rules model
     return copy
+
+
+@functools.cache
+def _indexed_class(platform_class: type[HConfigDriverBase]) -> type[HConfigDriverBase]:
+    name = f"Indexed{platform_class.__name__}"
+    namespace = {"__module__": __name__, "platform_class": platform_class}
+    return type(name, (IndexedIdempotency, platform_class), namespace)
 
 
 class IndexedIdempotency:
     """Mixin for a hier_config driver class: ``idempotent_for``, indexed (module docstring)."""
 
     rules: object  # the driver's rules (hier_config's model), read for idempotent_commands
+    platform_class: type[HConfigDriverBase]  # the hier_config driver class it is mixed into
     _index: tuple[object, _Index] | None = None  # built for one list of rules
 
     def idempotent_for(
@@ -60,6 +73,11 @@ class IndexedIdempotency:
                 if driver._idempotency_key(other, rule.match_rules) == key:
                     return other
         return None
+
+    def __reduce__(self) -> tuple[object, ...]:
+        """Pickled as its platform's class and its rules: the indexed class is made at run
+        time, so pickle could not find it by name (a parsed tree sent to a Dask worker)."""
+        return (_with_rules, (self.platform_class, self.rules))
 
     def _rules_at(self, depth: int) -> list[tuple[IdempotentCommandsRule, _Test]]:
         """The rules whose lineage is ``depth`` lines long, in the driver's order."""

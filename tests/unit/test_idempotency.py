@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 import re
 
 import pytest
@@ -75,3 +76,15 @@ def test_the_index_follows_the_rules_it_was_built_for() -> None:
     changed = type(driver)()  # the same class with hier_config's rules: none of ours
     changed.rules = driver.rules.model_copy(update={"idempotent_commands": []})
     assert changed.idempotent_for(line, intended.children) is None
+
+
+def test_a_parsed_tree_with_the_indexed_driver_pickles() -> None:
+    """Trees cross process boundaries (a task's result on a Dask worker)."""
+    tree = diff.parse("hostname r1\nsnmp-server location A\n", "cisco_ios")
+    copy = pickle.loads(pickle.dumps(tree))
+    assert type(copy.driver) is type(tree.driver)
+    assert copy.driver.rules.idempotent_commands == tree.driver.rules.idempotent_commands
+    assert diff.render(copy) == diff.render(tree)
+    (line,) = (child for child in copy.children if child.text.startswith("snmp"))
+    wanted = diff.parse("snmp-server location B\n", "cisco_ios")
+    assert copy.driver.idempotent_for(line, wanted.children) is not None
