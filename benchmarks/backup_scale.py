@@ -255,7 +255,7 @@ class Row:
     def rss_mib(self) -> float:
         return max(run.rss_mib for run in self.runs)
 
-    def versus(self, other: Row) -> tuple[float, float, float] | None:
+    def versus(self, other: Row) -> tuple[float, float, float]:
         """Median, lowest and highest ratio to ``other``: round by round when both ran in
         rounds, else of the medians."""
         if len(self.runs) == len(other.runs) > 1:

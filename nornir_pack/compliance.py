@@ -421,11 +421,11 @@ def _check_feature(
 ) -> tuple[RuleResult, HConfig]:
     actual = _section_nodes(running, feature.section)
     wanted = _section_nodes(intended, feature.section)
-    shape = _shape(actual)
-    if shape == _shape(wanted):  # the intended lines, in their order: nothing to compare
+    shapes = _shape(actual), _shape(wanted)
+    if shapes[0] == shapes[1]:  # the intended lines, in their order: nothing to compare
         return _compliant(feature), diff.empty_tree(running.config)
     return _remembered(
-        (feature, platform, shape, _shape(wanted)),
+        (feature, platform, *shapes),
         lambda: _compare_sections(
             feature,
             diff.copy_of(running.config, actual),

@@ -443,9 +443,7 @@ class _Loader:
         # every line is in normal form already (as devices print): only the rules are left
         lines = text.removesuffix("\n").split("\n") if text else []
         match = self.any_rule.match
-        for place in [place for place, line in enumerate(lines) if match(line)]:
-            lines[place] = self._ruled(lines[place])
-        return "\n".join(lines)
+        return "\n".join([self._ruled(line) if match(line) else line for line in lines])
 
     def prepare_each(self, text: str) -> str:
         """``prepare``, line by line: each line's whitespace as hier_config normalises it."""
